@@ -1,0 +1,796 @@
+//! Message identifiers: [`MsgId`] and [`MsgIds`].
+//!
+//! RFC 5322 section 3.6.4:
+//!
+//! ```text
+//! msg-id   = [CFWS] "<" id-left "@" id-right ">" [CFWS]
+//! id-left  = dot-atom-text
+//! id-right = dot-atom-text / no-fold-literal
+//! ```
+//!
+//! A [`MsgId`] exists only if it is valid: the only ways in are [`MsgId::parse`] (and its
+//! SMTPUTF8 twin) and [`MsgId::generate`]. Parsing is liberal where real mail is harmlessly
+//! sloppy (surrounding whitespace and comments, a bare `left@right` without angle brackets,
+//! commas between ids, extra dots in id-left) and strict wherever a value could break the
+//! header: whitespace, quotes, comments or control characters inside an id, a non-ASCII
+//! id-left outside SMTPUTF8 mode, `=?`, or an id too long for a 998-octet line.
+
+use std::{borrow::Cow, fmt, str::FromStr};
+
+use crate::{domain::Domain, error::Reason, Error};
+
+/// A valid RFC 5322 msg-id, such as `<5f1d6c@mail.example.com>`.
+///
+/// Always written with its angle brackets; a non-ASCII id-right is held as A-labels
+/// (IDNA / UTS 46), so it can be written into any header without encoding.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::MsgId;
+///
+/// let id = MsgId::parse("  <1548.4.1614@büro.example> ")?;
+/// assert_eq!(id.as_str(), "<1548.4.1614@xn--bro-hoa.example>");
+/// assert_eq!(id.left(), "1548.4.1614");
+/// assert_eq!(id.right(), "xn--bro-hoa.example");
+///
+/// // Bare ids are accepted and written with brackets.
+/// assert_eq!(MsgId::parse("abc@example.com")?.to_string(), "<abc@example.com>");
+///
+/// // A line break can never get in.
+/// assert!(MsgId::parse("<a@b>\r\nBcc: victim@example.com").is_err());
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MsgId {
+    /// `<left@right>`, brackets included, so writing it is a copy.
+    text: Box<str>,
+    /// Byte offset of the `@` in `text`.
+    at: usize,
+}
+
+/// The header name used in errors from [`MsgId::parse`] and [`MsgIds::parse`], which are not
+/// tied to a header.
+const NO_HEADER: &str = "msg-id";
+
+impl MsgId {
+    /// The longest msg-id, brackets included: one that needs a continuation line of its own,
+    /// `" " msg-id`, still fits RFC 5322's 998-octet line limit (section 2.1.1).
+    pub const MAX_LEN: usize = 997;
+
+    /// Parses one msg-id for ASCII mail: id-left must be ASCII, and a non-ASCII id-right is
+    /// turned into A-labels.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] naming `msg-id`, with the value and the [`Reason`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{MsgId, Reason, Error};
+    ///
+    /// assert!(MsgId::parse("<a@[127.0.0.1]>").is_ok());
+    /// let err = MsgId::parse("<\"a b\"@example.com>").unwrap_err();
+    /// assert!(matches!(err, Error::InvalidId { reason: Reason::Quote, .. }));
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        parse_one(NO_HEADER, s, false)
+    }
+
+    /// Parses one msg-id for SMTPUTF8 mail (RFC 6532): as [`MsgId::parse`], but a non-ASCII
+    /// id-left is kept as UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// As [`MsgId::parse`], except for [`Reason::NonAsciiLeft`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::MsgId;
+    ///
+    /// assert!(MsgId::parse("<grüße@example.com>").is_err());
+    /// assert_eq!(MsgId::parse_smtputf8("<grüße@example.com>")?.left(), "grüße");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn parse_smtputf8(s: &str) -> Result<Self, Error> {
+        parse_one(NO_HEADER, s, true)
+    }
+
+    /// Makes a new, unique msg-id on `domain`: `<LEFT@domain>`, with LEFT a random (version 4)
+    /// UUID written as 32 hex digits, so ids are unique across processes and hosts without
+    /// coordination.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{Domain, MsgId};
+    ///
+    /// let domain = Domain::parse("mail.example.com")?;
+    /// let a = MsgId::generate(&domain);
+    /// let b = MsgId::generate(&domain);
+    /// assert_ne!(a, b);
+    /// assert_eq!(a.left().len(), 32);
+    /// assert_eq!(a.right(), "mail.example.com");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn generate(domain: &Domain) -> Self {
+        let left = uuid::Uuid::new_v4();
+        let mut buf = uuid::Uuid::encode_buffer();
+        let left = left.simple().encode_lower(&mut buf);
+        let mut text = String::with_capacity(left.len() + domain.as_str().len() + 3);
+        text.push('<');
+        text.push_str(left);
+        text.push('@');
+        text.push_str(domain.as_str());
+        text.push('>');
+        MsgId {
+            at: left.len() + 1,
+            text: text.into_boxed_str(),
+        }
+    }
+
+    /// The msg-id as written, angle brackets included.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgId::parse("a@b")?.as_str(), "<a@b>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The part before the `@`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgId::parse("<left@right>")?.left(), "left");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn left(&self) -> &str {
+        &self.text[1..self.at]
+    }
+
+    /// The part after the `@`: A-labels, or a `[...]` literal.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgId::parse("<left@right>")?.right(), "right");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn right(&self) -> &str {
+        &self.text[self.at + 1..self.text.len() - 1]
+    }
+
+    /// The length as written, in octets.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgId::parse("<a@b>")?.len(), 5);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // a msg-id is never empty
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+}
+
+impl fmt::Display for MsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for MsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MsgId").field(&&*self.text).finish()
+    }
+}
+
+impl AsRef<str> for MsgId {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl FromStr for MsgId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        MsgId::parse(s)
+    }
+}
+
+impl TryFrom<&str> for MsgId {
+    type Error = Error;
+
+    fn try_from(s: &str) -> Result<Self, Error> {
+        MsgId::parse(s)
+    }
+}
+
+impl TryFrom<String> for MsgId {
+    type Error = Error;
+
+    fn try_from(s: String) -> Result<Self, Error> {
+        MsgId::parse(&s)
+    }
+}
+
+impl From<MsgId> for String {
+    fn from(id: MsgId) -> String {
+        id.text.into()
+    }
+}
+
+/// One or more msg-ids, as In-Reply-To and References hold (RFC 5322 section 3.6.4).
+///
+/// Parsing accepts ids separated by whitespace, folding, comments or commas (seen in the wild;
+/// dropped), drops repeated ids keeping the first, and keeps the order. Never empty.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::MsgIds;
+///
+/// let refs = MsgIds::parse("<a@x.example>, <b@x.example>\r\n (thread) <a@x.example> c@x.example")?;
+/// assert_eq!(refs.to_string(), "<a@x.example> <b@x.example> <c@x.example>");
+/// assert_eq!(refs.len(), 3);
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MsgIds(Vec<MsgId>);
+
+impl MsgIds {
+    /// Parses a list of msg-ids for ASCII mail.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] naming `msg-id` for an empty list or any invalid id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
+    /// assert_eq!(ids.first().as_str(), "<a@b>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        parse_list(NO_HEADER, s, false).map(MsgIds)
+    }
+
+    /// Parses a list of msg-ids for SMTPUTF8 mail (non-ASCII id-left kept as UTF-8).
+    ///
+    /// # Errors
+    ///
+    /// As [`MsgIds::parse`], except for [`Reason::NonAsciiLeft`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(letterhead::MsgIds::parse_smtputf8("<ä@b> <c@d>").is_ok());
+    /// ```
+    pub fn parse_smtputf8(s: &str) -> Result<Self, Error> {
+        parse_list(NO_HEADER, s, true).map(MsgIds)
+    }
+
+    /// Appends `id` unless the list holds it already; returns whether it was added.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{MsgId, MsgIds};
+    ///
+    /// let mut ids = MsgIds::from(MsgId::parse("<a@b>")?);
+    /// assert!(ids.push(MsgId::parse("<c@d>")?));
+    /// assert!(!ids.push(MsgId::parse("<a@b>")?));
+    /// assert_eq!(ids.len(), 2);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn push(&mut self, id: MsgId) -> bool {
+        if self.0.contains(&id) {
+            false
+        } else {
+            self.0.push(id);
+            true
+        }
+    }
+
+    /// The first id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgIds::parse("<a@b> <c@d>")?.first().as_str(), "<a@b>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn first(&self) -> &MsgId {
+        &self.0[0]
+    }
+
+    /// The last id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgIds::parse("<a@b> <c@d>")?.last().as_str(), "<c@d>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn last(&self) -> &MsgId {
+        &self.0[self.0.len() - 1]
+    }
+
+    /// How many ids the list holds (at least one).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgIds::parse("<a@b> <a@b>")?.len(), 1);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // never empty
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The ids, in order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
+    /// let rights: Vec<&str> = ids.as_slice().iter().map(|id| id.right()).collect();
+    /// assert_eq!(rights, ["b", "d"]);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn as_slice(&self) -> &[MsgId] {
+        &self.0
+    }
+
+    /// Iterates over the ids, in order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
+    /// assert_eq!(ids.iter().count(), 2);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn iter(&self) -> std::slice::Iter<'_, MsgId> {
+        self.0.iter()
+    }
+
+    /// Takes the ids out, in order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?.into_vec();
+    /// assert_eq!(ids.len(), 2);
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn into_vec(self) -> Vec<MsgId> {
+        self.0
+    }
+}
+
+impl From<MsgId> for MsgIds {
+    fn from(id: MsgId) -> Self {
+        MsgIds(vec![id])
+    }
+}
+
+impl<'a> IntoIterator for &'a MsgIds {
+    type Item = &'a MsgId;
+    type IntoIter = std::slice::Iter<'a, MsgId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl FromStr for MsgIds {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        MsgIds::parse(s)
+    }
+}
+
+impl fmt::Display for MsgIds {
+    /// The ids separated by one space, unfolded.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, id) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(id.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for MsgIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+/// Parses a header value that holds exactly one msg-id.
+pub(crate) fn parse_one(header: &str, s: &str, smtputf8: bool) -> Result<MsgId, Error> {
+    let mut ids = parse_list(header, s, smtputf8)?;
+    if ids.len() == 1 {
+        Ok(ids.remove(0))
+    } else {
+        Err(Error::invalid_id(
+            header,
+            s,
+            Reason::NotOne { found: ids.len() },
+        ))
+    }
+}
+
+/// Parses a header value that holds one or more msg-ids; drops repeats, keeps order.
+pub(crate) fn parse_list(header: &str, s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Error> {
+    scan(s, smtputf8).map_err(|reason| Error::invalid_id(header, s, reason))
+}
+
+fn scan(s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Reason> {
+    let b = s.as_bytes();
+    let mut ids: Vec<MsgId> = Vec::new();
+    let mut i = skip_cfws(b, 0)?;
+    while i < b.len() {
+        let (id, next) = if b[i] == b'<' {
+            let close = b[i + 1..]
+                .iter()
+                .position(|&c| c == b'>')
+                .ok_or(Reason::Unclosed)?;
+            let end = i + 1 + close;
+            (id_from_parts(&s[i + 1..end], smtputf8)?, end + 1)
+        } else {
+            // A bare `left@right`: runs up to whitespace, a fold, a comma, or a bracket.
+            let mut j = i;
+            while j < b.len()
+                && !matches!(b[j], b' ' | b'\t' | b',' | b'<' | b'(')
+                && !fold_at(b, j)
+            {
+                j += 1;
+            }
+            let token = &s[i..j];
+            if !token.contains('@') {
+                let c = token.chars().next().unwrap_or(' ');
+                return Err(if c.is_control() {
+                    Reason::Control(c)
+                } else {
+                    Reason::Unexpected(c)
+                });
+            }
+            (id_from_parts(token, smtputf8)?, j)
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        i = skip_cfws(b, next)?;
+    }
+    if ids.is_empty() {
+        return Err(Reason::Empty);
+    }
+    Ok(ids)
+}
+
+/// `CRLF` followed by a space or tab: a fold, which is whitespace between ids.
+fn fold_at(b: &[u8], i: usize) -> bool {
+    b.len() > i + 2 && b[i] == b'\r' && b[i + 1] == b'\n' && matches!(b[i + 2], b' ' | b'\t')
+}
+
+/// Skips whitespace, folds, commas and (nested) comments between ids.
+fn skip_cfws(b: &[u8], mut i: usize) -> Result<usize, Reason> {
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b',' => i += 1,
+            b'\r' if fold_at(b, i) => i += 3,
+            b'(' => {
+                // A comment, possibly nested, with quoted-pairs and folds.
+                let mut depth = 0usize;
+                loop {
+                    let Some(&c) = b.get(i) else {
+                        return Err(Reason::Unclosed);
+                    };
+                    match c {
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        b'\\' => {
+                            i += 1;
+                            match b.get(i) {
+                                None => return Err(Reason::Unclosed),
+                                Some(&q) if q.is_ascii_control() && q != b'\t' => {
+                                    return Err(Reason::Control(q as char))
+                                }
+                                Some(_) => {}
+                            }
+                        }
+                        b'\r' if fold_at(b, i) => i += 2,
+                        c if c.is_ascii_control() && c != b'\t' => {
+                            return Err(Reason::Control(c as char))
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(i)
+}
+
+/// Validates the text between the angle brackets (or a bare id) and builds the [`MsgId`].
+fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
+    if inner.is_empty() {
+        return Err(Reason::Empty);
+    }
+    // The worst first: a control character could break the header open.
+    if let Some(c) = inner.chars().find(|c| c.is_control()) {
+        return Err(Reason::Control(c));
+    }
+    if inner.contains('"') {
+        return Err(Reason::Quote);
+    }
+    if inner.contains(['(', ')']) {
+        return Err(Reason::Comment);
+    }
+    if inner.chars().any(char::is_whitespace) {
+        return Err(Reason::Whitespace);
+    }
+    let (left, right) = match inner.split_once('@') {
+        None => return Err(Reason::MissingAt),
+        Some((_, r)) if r.contains('@') => return Err(Reason::MultipleAt),
+        Some(parts) => parts,
+    };
+    if left.is_empty() {
+        return Err(Reason::EmptyLeft);
+    }
+    for c in left.chars() {
+        if c.is_ascii() {
+            // dot-atom-text; extra dots (obs-id-left) are harmless and occur in real mail.
+            if !(is_atext(c as u8) || c == '.') {
+                return Err(Reason::InvalidChar(c));
+            }
+        } else if !smtputf8 {
+            return Err(Reason::NonAsciiLeft);
+        }
+    }
+    let right = parse_id_right(right)?;
+    let len = left.len() + right.len() + 3;
+    if len > MsgId::MAX_LEN {
+        return Err(Reason::TooLong {
+            len,
+            max: MsgId::MAX_LEN,
+        });
+    }
+    let mut text = String::with_capacity(len);
+    text.push('<');
+    text.push_str(left);
+    text.push('@');
+    text.push_str(&right);
+    text.push('>');
+    if text.contains("=?") {
+        return Err(Reason::EncodedWordLike);
+    }
+    Ok(MsgId {
+        at: left.len() + 1,
+        text: text.into_boxed_str(),
+    })
+}
+
+/// Validates an id-right (also used for Message-ID domains): a dot-atom-text, a
+/// no-fold-literal (`[...]`), or a non-ASCII domain, which becomes A-labels.
+pub(crate) fn parse_id_right(right: &str) -> Result<Cow<'_, str>, Reason> {
+    if right.is_empty() {
+        return Err(Reason::EmptyRight);
+    }
+    if let Some(c) = right.chars().find(|c| c.is_control()) {
+        return Err(Reason::Control(c));
+    }
+    if let Some(rest) = right.strip_prefix('[') {
+        // no-fold-literal = "[" *dtext "]"; dtext = %d33-90 / %d94-126
+        let inner = rest.strip_suffix(']').ok_or(Reason::InvalidChar('['))?;
+        if let Some(c) = inner
+            .chars()
+            .find(|&c| !matches!(c as u32, 33..=90 | 94..=126))
+        {
+            return Err(Reason::InvalidChar(c));
+        }
+        return Ok(Cow::Borrowed(right));
+    }
+    if right.is_ascii() {
+        for label in right.split('.') {
+            if label.is_empty() {
+                return Err(Reason::Dots);
+            }
+            if let Some(c) = label.bytes().find(|&c| !is_atext(c)) {
+                return Err(Reason::InvalidChar(c as char));
+            }
+        }
+        return Ok(Cow::Borrowed(right));
+    }
+    if let Some(c) = right
+        .chars()
+        .find(|&c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+    {
+        // A non-ASCII id-right must be a host name (letters, digits, hyphens), as IDNA needs.
+        return Err(Reason::InvalidChar(c));
+    }
+    let ascii = idna::domain_to_ascii_strict(right).map_err(|_| Reason::Idna)?;
+    if ascii.is_empty() || ascii.split('.').any(str::is_empty) {
+        return Err(Reason::Dots);
+    }
+    Ok(Cow::Owned(ascii))
+}
+
+/// RFC 5322 section 3.2.3 atext.
+fn is_atext(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(s: &str) -> Reason {
+        match MsgId::parse(s) {
+            Err(Error::InvalidId { reason, .. }) => reason,
+            other => panic!("{s:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn heroku_id_is_kept_whole() {
+        let s = "<154810422972.4.16142961424846318784@aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com>";
+        let id = MsgId::parse(s).unwrap();
+        assert_eq!(id.as_str(), s);
+        assert_eq!(id.left(), "154810422972.4.16142961424846318784");
+        assert_eq!(
+            id.right(),
+            "aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com"
+        );
+    }
+
+    #[test]
+    fn liberal_forms() {
+        assert_eq!(MsgId::parse(" \t<a@b> ").unwrap().as_str(), "<a@b>");
+        assert_eq!(MsgId::parse("(c) <a@b> (d)").unwrap().as_str(), "<a@b>");
+        assert_eq!(MsgId::parse("\r\n <a@b>").unwrap().as_str(), "<a@b>");
+        assert_eq!(MsgId::parse("a@b").unwrap().as_str(), "<a@b>");
+        assert_eq!(
+            MsgId::parse("<a@[127.0.0.1]>").unwrap().right(),
+            "[127.0.0.1]"
+        );
+        assert_eq!(MsgId::parse("<a..b.@c>").unwrap().left(), "a..b.");
+        assert_eq!(
+            MsgId::parse("<!#$%&'*+-/^_`{|}~@x>").unwrap().left(),
+            "!#$%&'*+-/^_`{|}~"
+        );
+    }
+
+    #[test]
+    fn idn_right_becomes_a_labels() {
+        assert_eq!(
+            MsgId::parse("<x@büro.example>").unwrap().right(),
+            "xn--bro-hoa.example"
+        );
+        assert_eq!(
+            MsgId::parse("<x@例え.テスト>").unwrap().right(),
+            "xn--r8jz45g.xn--zckzah"
+        );
+        assert_eq!(MsgId::parse("<x@bü_ro.example>").err().is_some(), true);
+        assert_eq!(reason("<x@bü..example>"), Reason::Idna);
+    }
+
+    #[test]
+    fn each_rejection_has_its_reason() {
+        assert_eq!(reason("<>"), Reason::Empty);
+        assert_eq!(reason(""), Reason::Empty);
+        assert_eq!(reason("   "), Reason::Empty);
+        assert_eq!(reason("<ab>"), Reason::MissingAt);
+        assert_eq!(reason("<a@b@c>"), Reason::MultipleAt);
+        assert_eq!(reason("<@b>"), Reason::EmptyLeft);
+        assert_eq!(reason("<a@>"), Reason::EmptyRight);
+        assert_eq!(reason("<a@b"), Reason::Unclosed);
+        assert_eq!(reason("(x <a@b>"), Reason::Unclosed);
+        assert_eq!(reason("hello"), Reason::Unexpected('h'));
+        assert_eq!(reason("<a b@c>"), Reason::Whitespace);
+        assert_eq!(reason("<\"a b\"@c>"), Reason::Quote);
+        assert_eq!(reason("<a(c)@b>"), Reason::Comment);
+        assert_eq!(reason("<ä@b>"), Reason::NonAsciiLeft);
+        assert_eq!(reason("<a@b..c>"), Reason::Dots);
+        assert_eq!(reason("<a@.b>"), Reason::Dots);
+        assert_eq!(reason("<a;b@c>"), Reason::InvalidChar(';'));
+        assert_eq!(reason("<a@b,c>"), Reason::InvalidChar(','));
+        assert_eq!(reason("<a@[1.2\\]>"), Reason::InvalidChar('\\'));
+        assert_eq!(reason("<a@[1.2>"), Reason::InvalidChar('['));
+        assert_eq!(reason("<=?utf-8?q?x?=@b>"), Reason::EncodedWordLike);
+        assert_eq!(reason("<a@b> <c@d>"), Reason::NotOne { found: 2 });
+    }
+
+    #[test]
+    fn control_characters_and_injection_are_rejected() {
+        for bad in [
+            "<a@b>\r\nBcc: victim@example.com",
+            "<a@b>\nBcc: victim@example.com",
+            "<a@b>\rX: y",
+            "<a\r\n@b>",
+            "<a@b\r\n>",
+            "<a\0@b>",
+            "<a\x1b@b>",
+            "<a\x7f@b>",
+            "<a\u{85}@b>",
+            "a@b\r\nBcc: x@y",
+            "(\r\nBcc: x) <a@b>",
+            "<a@b>\r\n",
+        ] {
+            assert!(
+                matches!(reason(bad), Reason::Control(_)),
+                "{bad:?}: {:?}",
+                reason(bad)
+            );
+        }
+        // Control wins over every other complaint.
+        assert_eq!(reason("<a \"b\r\n@c>"), Reason::Control('\r'));
+    }
+
+    #[test]
+    fn length_limit() {
+        let left = "a".repeat(MsgId::MAX_LEN - "<@example.com>".len());
+        let ok = format!("<{left}@example.com>");
+        assert_eq!(MsgId::parse(&ok).unwrap().len(), MsgId::MAX_LEN);
+        let too_long = format!("<{left}a@example.com>");
+        assert_eq!(
+            reason(&too_long),
+            Reason::TooLong {
+                len: 998,
+                max: MsgId::MAX_LEN
+            }
+        );
+    }
+
+    #[test]
+    fn lists_drop_commas_and_repeats_and_keep_order() {
+        let ids = MsgIds::parse("<c@x>,<a@x> , <b@x>\r\n\t<a@x> (comment (nested)) d@x").unwrap();
+        let v: Vec<&str> = ids.iter().map(MsgId::as_str).collect();
+        assert_eq!(v, ["<c@x>", "<a@x>", "<b@x>", "<d@x>"]);
+        assert!(MsgIds::parse(" , ").is_err());
+        // A repeat after IDNA normalisation is still a repeat.
+        assert_eq!(
+            MsgIds::parse("<a@büro.example> <a@xn--bro-hoa.example>")
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn generated_ids_are_compact_and_unique() {
+        let d = Domain::parse("example.com").unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let id = MsgId::generate(&d);
+            assert_eq!(id.left().len(), 32);
+            assert!(id.left().bytes().all(|b| b.is_ascii_hexdigit()));
+            assert_eq!(MsgId::parse(id.as_str()).unwrap(), id);
+            assert!(seen.insert(id));
+        }
+    }
+}

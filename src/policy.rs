@@ -1,0 +1,611 @@
+//! The hook through which identifier headers are written.
+//!
+//! A [`HeaderPolicy`] names the headers it takes over and turns each raw value into the value
+//! that goes on the wire. The default, [`IdentifierPolicy`], takes over Message-ID,
+//! In-Reply-To, References, Resent-Message-ID, Original-Message-ID and Content-ID:
+//!
+//! - every value is parsed into msg-ids ([`MsgId`]); an invalid one is an error naming the
+//!   header, never repaired or dropped;
+//! - ids are written separated by one space, never as RFC 2047 encoded-words (RFC 2047
+//!   section 5 forbids them in a msg-id);
+//! - a line is folded (CRLF + one space) only between ids, when it would pass the soft limit
+//!   (78); an id longer than that stays whole, on the first line or moved whole to a
+//!   continuation line, as Outlook itself writes;
+//! - a line over 998 octets (RFC 5322 section 2.1.1) is an error.
+//!
+//! Whatever a policy returns, the default's or yours, is checked by [`verify`] before it
+//! reaches a message: every line within 998 octets, CRLF only ever followed by a space or tab,
+//! no other control character, no `=?`, and ASCII unless the policy is in SMTPUTF8 mode.
+
+use std::fmt;
+
+use lettre::message::header::{HeaderName, HeaderValue, Headers};
+
+use crate::{
+    msgid::{parse_list, parse_one},
+    Error, MsgId,
+};
+
+/// RFC 5322 section 2.1.1: a line MUST be at most 998 octets, excluding CRLF.
+pub const HARD_LINE_LIMIT: usize = 998;
+
+/// RFC 5322 section 2.1.1: a line SHOULD be at most 78 characters, excluding CRLF.
+pub const SOFT_LINE_LIMIT: usize = 78;
+
+/// Writes the headers it names; the one place that decides how they are folded.
+///
+/// Object safe, `Send + Sync`: a message builder holds one as `Arc<dyn HeaderPolicy>`.
+///
+/// # Example: a policy of your own
+///
+/// A policy that writes an `X-Entity-Ref-ID` token header on top of the default identifier
+/// rules (what it returns is still checked by [`verify`] before it is written):
+///
+/// ```
+/// use letterhead::{message::header::HeaderName, Error, HeaderPolicy, IdentifierPolicy};
+///
+/// #[derive(Debug)]
+/// struct WithEntityRef {
+///     ids: IdentifierPolicy,
+///     names: Vec<HeaderName>,
+/// }
+///
+/// impl WithEntityRef {
+///     fn new() -> Self {
+///         let ids = IdentifierPolicy::new();
+///         let mut names = ids.header_names().to_vec();
+///         names.push(HeaderName::new_from_ascii_str("X-Entity-Ref-ID"));
+///         WithEntityRef { ids, names }
+///     }
+/// }
+///
+/// impl HeaderPolicy for WithEntityRef {
+///     fn header_names(&self) -> &[HeaderName] {
+///         &self.names
+///     }
+///
+///     fn encode(&self, name: &HeaderName, raw: &str) -> Result<String, Error> {
+///         if name.eq_ignore_ascii_case("X-Entity-Ref-ID") {
+///             // A plain token: letters, digits and hyphens only.
+///             if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+///                 return Err(Error::Policy {
+///                     header: name.to_string(),
+///                     reason: format!("{raw:?} is not a token"),
+///                 });
+///             }
+///             return Ok(raw.to_owned());
+///         }
+///         self.ids.encode(name, raw)
+///     }
+/// }
+///
+/// let policy = WithEntityRef::new();
+/// let name = HeaderName::new_from_ascii_str("X-Entity-Ref-ID");
+/// assert_eq!(policy.encode(&name, "abc-123")?, "abc-123");
+/// assert!(policy.encode(&name, "abc\r\nBcc: x@y").is_err());
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+pub trait HeaderPolicy: fmt::Debug + Send + Sync {
+    /// The headers this policy writes, matched without regard to case.
+    fn header_names(&self) -> &[HeaderName];
+
+    /// Writes header `name` from its raw (unencoded) value: returns what follows `Name: ` on
+    /// the wire, folded with CRLF + space where needed, or an error.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the policy refuses, as an [`Error`] naming the header.
+    fn encode(&self, name: &HeaderName, raw: &str) -> Result<String, Error>;
+
+    /// Whether values may hold raw UTF-8 (SMTPUTF8 mail, RFC 6532). Default: no.
+    fn smtputf8(&self) -> bool {
+        false
+    }
+}
+
+/// The default policy for identifier headers. See the [module docs](self) for its rules.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{message::header::HeaderName, IdentifierPolicy, HeaderPolicy};
+///
+/// let policy = IdentifierPolicy::new();
+/// let refs = HeaderName::new_from_ascii_str("References");
+/// let ids: Vec<String> = (0..4).map(|i| format!("<{i}.{}@example.com>", "x".repeat(20))).collect();
+/// let written = policy.encode(&refs, &ids.join(", "))?;
+/// assert_eq!(
+///     written,
+///     format!("{} {}\r\n {} {}", ids[0], ids[1], ids[2], ids[3]),
+/// );
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IdentifierPolicy {
+    soft_limit: usize,
+    smtputf8: bool,
+    names: Vec<HeaderName>,
+    /// Parallel to `names`: whether that header holds a list (else exactly one id).
+    lists: Vec<bool>,
+}
+
+impl Default for IdentifierPolicy {
+    fn default() -> Self {
+        let defaults = [
+            ("Message-ID", false),
+            ("In-Reply-To", true),
+            ("References", true),
+            ("Resent-Message-ID", false),
+            ("Original-Message-ID", false),
+            ("Content-ID", false),
+        ];
+        IdentifierPolicy {
+            soft_limit: SOFT_LINE_LIMIT,
+            smtputf8: false,
+            names: defaults
+                .iter()
+                .map(|(n, _)| HeaderName::new_from_ascii_str(n))
+                .collect(),
+            lists: defaults.iter().map(|(_, l)| *l).collect(),
+        }
+    }
+}
+
+impl IdentifierPolicy {
+    /// The default: the six identifier headers, soft limit 78, ASCII only.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let p = letterhead::IdentifierPolicy::new();
+    /// assert_eq!(p.soft_limit(), 78);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the soft line length: ids share a line only while it stays within it. Clamped to
+    /// 1..=998; 1 puts every id on a line of its own.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let p = letterhead::IdentifierPolicy::new().soft_line_length(120);
+    /// assert_eq!(p.soft_limit(), 120);
+    /// assert_eq!(letterhead::IdentifierPolicy::new().soft_line_length(5000).soft_limit(), 998);
+    /// ```
+    pub fn soft_line_length(mut self, len: usize) -> Self {
+        self.soft_limit = len.clamp(1, HARD_LINE_LIMIT);
+        self
+    }
+
+    /// The soft line length in force.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::IdentifierPolicy::new().soft_limit(), 78);
+    /// ```
+    pub fn soft_limit(&self) -> usize {
+        self.soft_limit
+    }
+
+    /// SMTPUTF8 mode (RFC 6532): a non-ASCII id-left is written as raw UTF-8 instead of
+    /// rejected. Use it only for mail sent to servers that announce SMTPUTF8.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::header::HeaderName, IdentifierPolicy, HeaderPolicy};
+    ///
+    /// let mid = HeaderName::new_from_ascii_str("Message-ID");
+    /// assert!(IdentifierPolicy::new().encode(&mid, "<grüße@example.com>").is_err());
+    /// let utf8 = IdentifierPolicy::new().smtputf8(true);
+    /// assert_eq!(utf8.encode(&mid, "<grüße@example.com>")?, "<grüße@example.com>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn smtputf8(mut self, on: bool) -> Self {
+        self.smtputf8 = on;
+        self
+    }
+
+    /// Also treats `name` as an identifier header holding exactly one msg-id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::header::HeaderName, IdentifierPolicy, HeaderPolicy};
+    ///
+    /// let name = HeaderName::new_from_ascii_str("X-Entity-Ref-ID");
+    /// let p = IdentifierPolicy::new().single_id_header(name.clone());
+    /// assert_eq!(p.encode(&name, "ref@example.com")?, "<ref@example.com>");
+    /// assert!(p.encode(&name, "<a@b> <c@d>").is_err());
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn single_id_header(self, name: HeaderName) -> Self {
+        self.with_header(name, false)
+    }
+
+    /// Also treats `name` as an identifier header holding one or more msg-ids.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::header::HeaderName, IdentifierPolicy, HeaderPolicy};
+    ///
+    /// let name = HeaderName::new_from_ascii_str("X-Thread-IDs");
+    /// let p = IdentifierPolicy::new().id_list_header(name.clone());
+    /// assert_eq!(p.encode(&name, "<a@b>,<c@d>")?, "<a@b> <c@d>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn id_list_header(self, name: HeaderName) -> Self {
+        self.with_header(name, true)
+    }
+
+    fn with_header(mut self, name: HeaderName, list: bool) -> Self {
+        match self.position(&name) {
+            Some(i) => self.lists[i] = list,
+            None => {
+                self.names.push(name);
+                self.lists.push(list);
+            }
+        }
+        self
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    /// Writes `ids` as the value of header `name`: one space between ids, folded only between
+    /// them. See the [module docs](self).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Policy`] if a line would pass 998 octets, which only a header name of over
+    /// 900 octets can cause.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{IdentifierPolicy, MsgId};
+    ///
+    /// let heroku = MsgId::parse(
+    ///     "<154810422972.4.16142961424846318784@aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com>",
+    /// )?;
+    /// let written = IdentifierPolicy::new().write("Message-ID", &[heroku.clone()])?;
+    /// assert_eq!(written, heroku.as_str()); // whole, unencoded, on the first line
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn write(&self, name: &str, ids: &[MsgId]) -> Result<String, Error> {
+        let mut out = String::with_capacity(ids.iter().map(|id| id.len() + 3).sum());
+        // The first line already holds `Name: `.
+        let mut line = name.len() + 2;
+        for (i, id) in ids.iter().enumerate() {
+            let w = id.len();
+            let fold = if i == 0 {
+                // Move a first id that does not fit to a line of its own, as Outlook does,
+                // when that makes it fit.
+                line + w > HARD_LINE_LIMIT
+                    || (line + w > self.soft_limit && 1 + w <= self.soft_limit)
+            } else {
+                line + 1 + w > self.soft_limit
+            };
+            if fold {
+                out.push_str("\r\n ");
+                line = 1;
+            } else if i > 0 {
+                out.push(' ');
+                line += 1;
+            }
+            out.push_str(id.as_str());
+            line += w;
+        }
+        verify(name, &out, self.smtputf8)?;
+        Ok(out)
+    }
+}
+
+impl HeaderPolicy for IdentifierPolicy {
+    fn header_names(&self) -> &[HeaderName] {
+        &self.names
+    }
+
+    fn encode(&self, name: &HeaderName, raw: &str) -> Result<String, Error> {
+        let list = match self.position(name) {
+            Some(i) => self.lists[i],
+            None => {
+                return Err(Error::Policy {
+                    header: name.to_string(),
+                    reason: "not an identifier header of this policy".into(),
+                })
+            }
+        };
+        if list {
+            self.write(name, &parse_list(name, raw, self.smtputf8)?)
+        } else {
+            self.write(name, &[parse_one(name, raw, self.smtputf8)?])
+        }
+    }
+
+    fn smtputf8(&self) -> bool {
+        self.smtputf8
+    }
+}
+
+/// Checks a header value as it will be written after `name: `, as CPython's
+/// `verify_generated_headers` does: every line at most 998 octets (the first counting
+/// `name: `), CRLF only ever followed by a space or tab and never by a blank line, no other CR,
+/// LF or control character, no `=?`, and ASCII unless `smtputf8`.
+///
+/// # Errors
+///
+/// [`Error::Policy`] naming the header and the first problem found.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::policy::verify;
+///
+/// assert!(verify("References", "<a@b>\r\n <c@d>", false).is_ok());
+/// assert!(verify("References", "<a@b>\r\nBcc: x@y", false).is_err());
+/// assert!(verify("Message-ID", "=?utf-8?b?PGFAYj4=?=", false).is_err());
+/// ```
+pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
+    let fail = |reason: String| {
+        Err(Error::Policy {
+            header: name.to_owned(),
+            reason,
+        })
+    };
+    if encoded.trim().is_empty() {
+        return fail("empty value".into());
+    }
+    if encoded.contains("=?") {
+        return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
+    }
+    if !smtputf8 && !encoded.is_ascii() {
+        return fail("non-ASCII value outside SMTPUTF8 mode".into());
+    }
+    for (i, line) in encoded.split("\r\n").enumerate() {
+        let len = if i == 0 { name.len() + 2 } else { 0 } + line.len();
+        if len > HARD_LINE_LIMIT {
+            return fail(format!(
+                "line {} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}",
+                i + 1
+            ));
+        }
+        if i > 0 && !line.starts_with([' ', '\t']) {
+            return fail(format!(
+                "line {} follows a line break without a space: header injection",
+                i + 1
+            ));
+        }
+        if i > 0 && line.trim().is_empty() {
+            return fail(format!("line {} is blank", i + 1));
+        }
+        if let Some(c) = line.chars().find(|&c| c.is_control() && c != '\t') {
+            return fail(format!(
+                "line {} holds control character U+{:04X}",
+                i + 1,
+                c as u32
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes header `name` through `policy` and verifies the result: the only way letterhead
+/// makes a pre-encoded [`HeaderValue`].
+///
+/// # Errors
+///
+/// The policy's error, or [`verify`]'s.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{message::header::HeaderName, policy::write_header, IdentifierPolicy};
+///
+/// let name = HeaderName::new_from_ascii_str("In-Reply-To");
+/// let value = write_header(&IdentifierPolicy::new(), &name, "<a@büro.example>")?;
+/// # let _ = value;
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+pub fn write_header(
+    policy: &dyn HeaderPolicy,
+    name: &HeaderName,
+    raw: &str,
+) -> Result<HeaderValue, Error> {
+    let encoded = policy.encode(name, raw)?;
+    verify(name, &encoded, policy.smtputf8())?;
+    // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded.
+    let unfolded = encoded.replace("\r\n", "");
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name.clone(),
+        unfolded.trim_start().to_owned(),
+        encoded,
+    ))
+}
+
+/// Rewrites every header of `headers` that `policy` takes over.
+pub(crate) fn apply(policy: &dyn HeaderPolicy, headers: &mut Headers) -> Result<(), Error> {
+    for name in policy.header_names() {
+        if let Some(raw) = headers.get_raw(name) {
+            let value = write_header(policy, name, raw)?;
+            headers.insert_raw(value);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(name: &'static str, raw: &str) -> Result<String, Error> {
+        IdentifierPolicy::new().encode(&HeaderName::new_from_ascii_str(name), raw)
+    }
+
+    fn lines<'a>(name: &str, encoded: &'a str) -> Vec<(usize, &'a str)> {
+        encoded
+            .split("\r\n")
+            .enumerate()
+            .map(|(i, l)| (l.len() + if i == 0 { name.len() + 2 } else { 0 }, l))
+            .collect()
+    }
+
+    const HEROKU: &str = "<154810422972.4.16142961424846318784@aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com>";
+
+    #[test]
+    fn heroku_message_id_is_written_whole_and_unencoded() {
+        let out = enc("Message-ID", HEROKU).unwrap();
+        assert_eq!(out, HEROKU);
+        assert!(!out.contains("=?"));
+    }
+
+    #[test]
+    fn thirty_long_references_fold_only_between_ids() {
+        let ids: Vec<String> = (0..30)
+            .map(|i| format!("<{i:02}.{}@mail.example.com>", "q".repeat(68)))
+            .collect();
+        assert!(ids.iter().all(|id| (88..=92).contains(&id.len())));
+        let out = enc("References", &ids.join(" ")).unwrap();
+        let ls = lines("References", &out);
+        assert_eq!(ls.len(), 30, "each ~90-octet id on a line of its own");
+        for (i, (len, l)) in ls.iter().enumerate() {
+            assert!(*len <= 998);
+            let body = l.trim_start();
+            // Each line holds whole ids only.
+            assert_eq!(body, ids[i]);
+            if body.contains(' ') {
+                assert!(*len <= 78);
+            }
+        }
+        assert_eq!(out.replace("\r\n", ""), ids.join(" "));
+    }
+
+    #[test]
+    fn short_ids_share_lines_up_to_the_soft_limit() {
+        let ids: Vec<String> = (0..40)
+            .map(|i| format!("<{i:03}.abcdefgh@example.com>"))
+            .collect();
+        let out = enc("References", &ids.join(",")).unwrap();
+        let ls = lines("References", &out);
+        assert!(ls.len() > 1);
+        for (len, l) in &ls {
+            assert!(*len <= 78, "{l:?}");
+        }
+        // Folding is only ever CRLF + one space, and unfolds to single spaces.
+        assert_eq!(out.replace("\r\n", ""), ids.join(" "));
+        // Lines are filled: a line plus the next id would pass 78.
+        for w in ls.windows(2) {
+            let next = w[1].1.trim_start().split(' ').next().unwrap();
+            assert!(w[0].0 + 1 + next.len() > 78);
+        }
+    }
+
+    #[test]
+    fn a_long_first_id_moves_to_a_continuation_line_only_if_that_makes_it_fit() {
+        let id = format!("<{}@example.com>", "a".repeat(60)); // 74 octets
+        let out = enc("Original-Message-ID", &id).unwrap();
+        assert_eq!(out, format!("\r\n {id}"));
+        let out = enc("Message-ID", HEROKU).unwrap();
+        assert!(!out.starts_with("\r\n"));
+        // Too long for the first line at all: moved.
+        let huge = format!("<{}@example.com>", "a".repeat(980));
+        let out = enc("Message-ID", &huge).unwrap();
+        assert_eq!(out, format!("\r\n {huge}"));
+        for (len, _) in lines("Message-ID", &out) {
+            assert!(len <= 998);
+        }
+    }
+
+    #[test]
+    fn single_id_headers_take_exactly_one() {
+        for h in [
+            "Message-ID",
+            "Content-ID",
+            "Original-Message-ID",
+            "Resent-Message-ID",
+        ] {
+            let err = enc(h, "<a@b> <c@d>").unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{h}: ")), "{err}");
+        }
+        assert_eq!(enc("In-Reply-To", "<a@b> <c@d>").unwrap(), "<a@b> <c@d>");
+    }
+
+    #[test]
+    fn idn_and_injection() {
+        assert_eq!(
+            enc("In-Reply-To", "<x@büro.example>").unwrap(),
+            "<x@xn--bro-hoa.example>"
+        );
+        let err = enc("In-Reply-To", "<a@b>\r\nBcc: victim@example.com").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"In-Reply-To: "<a@b>\r\nBcc: victim@example.com": control character U+000D in a msg-id; a header value cannot hold one"#
+        );
+        assert!(enc("References", "<a@b>\nX: y").is_err());
+    }
+
+    #[test]
+    fn custom_names_and_soft_limit() {
+        let name = HeaderName::new_from_ascii_str("X-Entity-Ref-ID");
+        let p = IdentifierPolicy::new().single_id_header(name.clone());
+        assert!(p.header_names().iter().any(|n| n == &name));
+        assert_eq!(p.encode(&name, "a@b").unwrap(), "<a@b>");
+        // Case-insensitive, and a second registration changes arity, not the list length.
+        let n = p.header_names().len();
+        let p = p.id_list_header(HeaderName::new_from_ascii_str("x-entity-ref-id"));
+        assert_eq!(p.header_names().len(), n);
+        assert_eq!(p.encode(&name, "a@b c@d").unwrap(), "<a@b> <c@d>");
+
+        let p = IdentifierPolicy::new().soft_line_length(1);
+        let refs = HeaderName::new_from_ascii_str("References");
+        assert_eq!(p.encode(&refs, "<a@b> <c@d>").unwrap(), "<a@b>\r\n <c@d>");
+        let other = HeaderName::new_from_ascii_str("Subject");
+        assert!(p.encode(&other, "<a@b>").is_err());
+    }
+
+    #[test]
+    fn verify_rejects_every_broken_shape() {
+        let long = "a".repeat(990);
+        for (bad, utf8) in [
+            ("", false),
+            ("  ", false),
+            ("=?utf-8?q?x?=", false),
+            ("<ä@b>", false),
+            ("<a@b>\r\nBcc: x", false),
+            ("<a@b>\r\n \r\n <c@d>", false),
+            ("<a@b>\n <c@d>", false),
+            ("<a@b>\r <c@d>", false),
+            ("<a@b>\0", false),
+            (long.as_str(), false),
+        ] {
+            assert!(verify("Message-ID", bad, utf8).is_err(), "{bad:?}");
+        }
+        assert!(verify("Message-ID", "<ä@b>", true).is_ok());
+        // "Message-ID: " is 12 octets: 986 more make a 998-octet line.
+        assert!(verify("Message-ID", &long[..986], false).is_ok());
+        assert!(verify("Message-ID", &long[..987], false).is_err());
+    }
+
+    #[test]
+    fn write_header_unfolds_the_raw_value() {
+        let mut headers = Headers::new();
+        headers.set(lettre::message::header::References::from(
+            (0..10)
+                .map(|i| format!("<{i}.{}@example.com>", "z".repeat(30)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        apply(&IdentifierPolicy::new(), &mut headers).unwrap();
+        let raw = headers.get_raw("References").unwrap();
+        assert!(!raw.contains('\r') && !raw.contains(','));
+        let text = headers.to_string();
+        assert!(text.starts_with("References: <0."));
+        assert!(text.contains("\r\n <"));
+        assert!(!text.contains("=?"));
+    }
+}
