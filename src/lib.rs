@@ -2,18 +2,24 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+#[doc(no_inline)]
+pub use lettre::*;
+
 pub mod domain;
 pub mod error;
+#[cfg(feature = "builder")]
+pub mod message;
 pub mod msgid;
 #[cfg(feature = "builder")]
 pub mod policy;
+pub mod transport;
 
 pub use domain::{Config, Domain};
 pub use error::{Error, Reason};
+#[cfg(feature = "builder")]
+pub use message::Message;
 pub use msgid::{MsgId, MsgIds};
 #[cfg(feature = "builder")]
 pub use policy::{HeaderPolicy, IdentifierPolicy};
-
-/// lettre's message module, for doc examples until the drop-in surface lands.
-#[cfg(feature = "builder")]
-pub use lettre::message;
+#[cfg(any(feature = "tokio1", feature = "async-std1"))]
+pub use transport::AsyncTransport;

@@ -112,7 +112,7 @@ pub trait HeaderPolicy: fmt::Debug + Send + Sync {
 ///
 /// let policy = IdentifierPolicy::new();
 /// let refs = HeaderName::new_from_ascii_str("References");
-/// let ids: Vec<String> = (0..4).map(|i| format!("<{i}.{}@example.com>", "x".repeat(20))).collect();
+/// let ids: Vec<String> = (0..4).map(|i| format!("<{i}.{}@example.com>", "x".repeat(10))).collect();
 /// let written = policy.encode(&refs, &ids.join(", "))?;
 /// assert_eq!(
 ///     written,
@@ -284,10 +284,9 @@ impl IdentifierPolicy {
         for (i, id) in ids.iter().enumerate() {
             let w = id.len();
             let fold = if i == 0 {
-                // Move a first id that does not fit to a line of its own, as Outlook does,
+                // Move a first id that does not fit to a line of its own (" " + id), as Outlook does,
                 // when that makes it fit.
-                line + w > HARD_LINE_LIMIT
-                    || (line + w > self.soft_limit && 1 + w <= self.soft_limit)
+                line + w > HARD_LINE_LIMIT || (line + w > self.soft_limit && w < self.soft_limit)
             } else {
                 line + 1 + w > self.soft_limit
             };
@@ -428,13 +427,36 @@ pub fn write_header(
     ))
 }
 
-/// Rewrites every header of `headers` that `policy` takes over.
-pub(crate) fn apply(policy: &dyn HeaderPolicy, headers: &mut Headers) -> Result<(), Error> {
-    for name in policy.header_names() {
-        if let Some(raw) = headers.get_raw(name) {
-            let value = write_header(policy, name, raw)?;
-            headers.insert_raw(value);
+/// A raw value that replaces what `headers` holds for `name` (or adds it).
+pub(crate) struct Override<'a> {
+    pub(crate) name: &'a HeaderName,
+    pub(crate) raw: &'a str,
+}
+
+/// Rewrites every header of `headers` that `policy` takes over, taking the raw value from
+/// `overrides` where one is given. An override the policy does not take over is written as
+/// lettre writes any header.
+pub(crate) fn apply_with(
+    policy: &dyn HeaderPolicy,
+    headers: &mut Headers,
+    overrides: &[Override<'_>],
+) -> Result<(), Error> {
+    let names = policy.header_names();
+    for o in overrides {
+        if !names.contains(o.name) {
+            headers.insert_raw(HeaderValue::new(o.name.clone(), o.raw.to_owned()));
         }
+    }
+    for name in names {
+        let raw = match overrides.iter().find(|o| o.name == name) {
+            Some(o) => o.raw,
+            None => match headers.get_raw(name) {
+                Some(raw) => raw,
+                None => continue,
+            },
+        };
+        let value = write_header(policy, name, raw)?;
+        headers.insert_raw(value);
     }
     Ok(())
 }
@@ -600,7 +622,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(", "),
         ));
-        apply(&IdentifierPolicy::new(), &mut headers).unwrap();
+        apply_with(&IdentifierPolicy::new(), &mut headers, &[]).unwrap();
         let raw = headers.get_raw("References").unwrap();
         assert!(!raw.contains('\r') && !raw.contains(','));
         let text = headers.to_string();

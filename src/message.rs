@@ -1,0 +1,661 @@
+//! Messages: lettre's message module, with [`Message`] and [`MessageBuilder`] that always write
+//! valid identifier headers.
+//!
+//! Everything else here (`header`, `Mailbox`, `MultiPart`, `SinglePart`, `Attachment`,
+//! `Body`, `dkim`, ...) is lettre's own, at the same path.
+//!
+//! What differs from lettre, on purpose:
+//!
+//! - every message gets a Message-ID; its domain comes from the order in [`crate::domain`];
+//! - [`MessageBuilder::references`] appends (lettre documents "Set or add" but replaces);
+//! - identifier headers, however they were set, go through the [`HeaderPolicy`] when the
+//!   message is built; an invalid one is an [`Error`], never encoded or repaired.
+
+use std::{
+    ops::{Deref, DerefMut},
+    sync::{Arc, LazyLock},
+    time::SystemTime,
+};
+
+use lettre::message::header::{Header, HeaderName, HeaderValue, Headers, MailboxesHeader};
+#[doc(no_inline)]
+pub use lettre::message::*;
+
+use crate::{
+    address::Envelope,
+    domain::{resolve, Domain},
+    policy::{apply_with, Override},
+    Error, HeaderPolicy, IdentifierPolicy, MsgId,
+};
+
+/// The policy used when neither the builder nor the installed [`crate::Config`] names one.
+static DEFAULT_POLICY: LazyLock<IdentifierPolicy> = LazyLock::new(IdentifierPolicy::new);
+
+static MESSAGE_ID: HeaderName = HeaderName::new_from_ascii_str("Message-ID");
+static REFERENCES: HeaderName = HeaderName::new_from_ascii_str("References");
+
+/// An email message, built by [`MessageBuilder`], whose identifier headers are valid.
+///
+/// Derefs to `lettre::Message`, so `formatted()`, `envelope()`, `headers()` and DKIM signing
+/// work as in lettre, and `&Message` is accepted wherever lettre's sync transports take
+/// `&lettre::Message`. Headers changed through `headers_mut()` after the build are written as
+/// given: they do not pass through the policy again.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{message::header::ContentType, Message};
+///
+/// let email = Message::builder()
+///     .from("NoBody <nobody@example.com>".parse()?)
+///     .to("Hei <hei@example.org>".parse()?)
+///     .in_reply_to("<1548@büro.example>".to_owned())
+///     .subject("Happy new year")
+///     .header(ContentType::TEXT_PLAIN)
+///     .body(String::from("Be happy!"))?;
+///
+/// let text = String::from_utf8(email.formatted())?;
+/// assert!(text.contains("\r\nIn-Reply-To: <1548@xn--bro-hoa.example>\r\n"));
+/// assert!(text.contains("\r\nMessage-ID: <"));
+/// assert!(!text.contains("=?"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Message(lettre::Message);
+
+impl Message {
+    /// Creates a new builder, as `MessageBuilder::new()`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let builder = letterhead::Message::builder();
+    /// # let _ = builder;
+    /// ```
+    pub fn builder() -> MessageBuilder {
+        MessageBuilder::new()
+    }
+
+    /// The lettre message inside.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .body(String::from("hi"))?;
+    /// let inner: lettre::Message = email.into_inner();
+    /// # let _ = inner; Ok(()) }
+    /// ```
+    pub fn into_inner(self) -> lettre::Message {
+        self.0
+    }
+}
+
+impl Deref for Message {
+    type Target = lettre::Message;
+
+    fn deref(&self) -> &lettre::Message {
+        &self.0
+    }
+}
+
+impl DerefMut for Message {
+    /// For lettre's `&mut Message` APIs (DKIM signing, `headers_mut`). What is changed here
+    /// does not pass through the policy again.
+    fn deref_mut(&mut self) -> &mut lettre::Message {
+        &mut self.0
+    }
+}
+
+impl AsRef<lettre::Message> for Message {
+    fn as_ref(&self) -> &lettre::Message {
+        &self.0
+    }
+}
+
+impl From<Message> for lettre::Message {
+    fn from(m: Message) -> lettre::Message {
+        m.0
+    }
+}
+
+/// What the builder was told about the Message-ID.
+#[derive(Clone, Debug, Default)]
+enum MessageIdIntent {
+    /// Nothing, or `message_id(None)`: generate one at build time.
+    #[default]
+    Generate,
+    /// A value to validate at build time.
+    Given(String),
+}
+
+/// Builds a [`Message`]: lettre's `MessageBuilder`, method for method, plus
+/// [`message_id_domain`](Self::message_id_domain) and [`policy`](Self::policy).
+///
+/// # Example
+///
+/// ```
+/// use letterhead::message::{header::ContentType, Mailbox, MessageBuilder};
+///
+/// let email = MessageBuilder::new()
+///     .from("App <app@example.com>".parse::<Mailbox>()?)
+///     .to("user@example.org".parse()?)
+///     .message_id_domain("mail.example.com")
+///     .references("<root@example.org>".to_owned())
+///     .references("<parent@example.org>".to_owned())
+///     .subject("Re: hello")
+///     .header(ContentType::TEXT_PLAIN)
+///     .body(String::from("Hi!"))?;
+///
+/// let headers = email.headers();
+/// assert_eq!(headers.get_raw("References"), Some("<root@example.org> <parent@example.org>"));
+/// assert!(headers.get_raw("Message-ID").unwrap().ends_with("@mail.example.com>"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MessageBuilder {
+    inner: lettre::message::MessageBuilder,
+    message_id: MessageIdIntent,
+    /// References as set and appended so far (raw, unvalidated until build).
+    references: Option<String>,
+    domain: Option<String>,
+    policy: Option<Arc<dyn HeaderPolicy>>,
+}
+
+impl MessageBuilder {
+    /// Creates a new default message builder.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let builder = letterhead::message::MessageBuilder::new();
+    /// # let _ = builder;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn map(
+        mut self,
+        f: impl FnOnce(lettre::message::MessageBuilder) -> lettre::message::MessageBuilder,
+    ) -> Self {
+        self.inner = f(self.inner);
+        self
+    }
+
+    /// Set or add mailbox to `From` header ([RFC 5322 3.6.2]).
+    ///
+    /// [RFC 5322 3.6.2]: https://tools.ietf.org/html/rfc5322#section-3.6.2
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().from("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.from(mbox))
+    }
+
+    /// Set `Sender` header ([RFC 5322 3.6.2]). Its domain, when set, is step 4 of the
+    /// Message-ID domain order.
+    ///
+    /// [RFC 5322 3.6.2]: https://tools.ietf.org/html/rfc5322#section-3.6.2
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().sender("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sender(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.sender(mbox))
+    }
+
+    /// Add `Date` header to message ([RFC 5322 3.6.1]).
+    ///
+    /// [RFC 5322 3.6.1]: https://tools.ietf.org/html/rfc5322#section-3.6.1
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().date(std::time::SystemTime::UNIX_EPOCH);
+    /// # let _ = b;
+    /// ```
+    pub fn date(self, st: SystemTime) -> Self {
+        self.map(|b| b.date(st))
+    }
+
+    /// Set `Date` header using current date/time; inserted automatically if no date was set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().date_now();
+    /// # let _ = b;
+    /// ```
+    pub fn date_now(self) -> Self {
+        self.map(|b| b.date_now())
+    }
+
+    /// Set or add mailbox to `Reply-To` header ([RFC 5322 3.6.2]).
+    ///
+    /// [RFC 5322 3.6.2]: https://tools.ietf.org/html/rfc5322#section-3.6.2
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().reply_to("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reply_to(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.reply_to(mbox))
+    }
+
+    /// Set or add mailbox to `To` header ([RFC 5322 3.6.3]).
+    ///
+    /// [RFC 5322 3.6.3]: https://tools.ietf.org/html/rfc5322#section-3.6.3
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().to("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.to(mbox))
+    }
+
+    /// Set or add mailbox to `Cc` header ([RFC 5322 3.6.3]).
+    ///
+    /// [RFC 5322 3.6.3]: https://tools.ietf.org/html/rfc5322#section-3.6.3
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().cc("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cc(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.cc(mbox))
+    }
+
+    /// Set or add mailbox to `Bcc` header ([RFC 5322 3.6.3]); removed from the built message
+    /// unless [`keep_bcc`](Self::keep_bcc).
+    ///
+    /// [RFC 5322 3.6.3]: https://tools.ietf.org/html/rfc5322#section-3.6.3
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().bcc("a@example.com".parse()?);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bcc(self, mbox: Mailbox) -> Self {
+        self.map(|b| b.bcc(mbox))
+    }
+
+    /// Set the `In-Reply-To` header ([RFC 5322 3.6.4]): one or more msg-ids, validated at
+    /// build time. Replaces an earlier value.
+    ///
+    /// [RFC 5322 3.6.4]: https://tools.ietf.org/html/rfc5322#section-3.6.4
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().in_reply_to("<parent@example.org>".to_owned());
+    /// # let _ = b;
+    /// ```
+    pub fn in_reply_to(self, id: String) -> Self {
+        self.map(|b| b.in_reply_to(id))
+    }
+
+    /// Add msg-ids to the `References` header ([RFC 5322 3.6.4]). Unlike lettre, which
+    /// replaces, each call appends; repeats are dropped when the message is built.
+    ///
+    /// [RFC 5322 3.6.4]: https://tools.ietf.org/html/rfc5322#section-3.6.4
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .references("<1@example.com>".to_owned())
+    ///     .references("<2@example.com> <1@example.com>".to_owned())
+    ///     .body(String::new())?;
+    /// assert_eq!(email.headers().get_raw("References"), Some("<1@example.com> <2@example.com>"));
+    /// # Ok(()) }
+    /// ```
+    pub fn references(mut self, id: String) -> Self {
+        self.references = Some(match self.references.take() {
+            Some(mut refs) => {
+                refs.push(' ');
+                refs.push_str(&id);
+                refs
+            }
+            None => id,
+        });
+        self
+    }
+
+    /// Set `Subject` header to message ([RFC 5322 3.6.5]).
+    ///
+    /// [RFC 5322 3.6.5]: https://tools.ietf.org/html/rfc5322#section-3.6.5
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().subject("Hello");
+    /// # let _ = b;
+    /// ```
+    pub fn subject<S: Into<String>>(self, subject: S) -> Self {
+        self.map(|b| b.subject(subject))
+    }
+
+    /// Set the `Message-ID` header ([RFC 5322 3.6.4]).
+    ///
+    /// `Some(id)` is validated at build time. `None` (and leaving it unset) generates
+    /// `<UUID@DOMAIN>`, DOMAIN chosen in the order of [`crate::domain`], never the raw host
+    /// name as lettre does.
+    ///
+    /// [RFC 5322 3.6.4]: https://tools.ietf.org/html/rfc5322#section-3.6.4
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .message_id(Some("<given@example.com>".to_owned()))
+    ///     .body(String::new())?;
+    /// assert_eq!(email.headers().get_raw("Message-ID"), Some("<given@example.com>"));
+    /// # Ok(()) }
+    /// ```
+    pub fn message_id(mut self, id: Option<String>) -> Self {
+        self.message_id = match id {
+            Some(id) => MessageIdIntent::Given(id),
+            None => MessageIdIntent::Generate,
+        };
+        self
+    }
+
+    /// The domain of a generated Message-ID, first in the order of [`crate::domain`];
+    /// validated (and turned into A-labels) at build time.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .message_id_domain("büro.example")
+    ///     .body(String::new())?;
+    /// assert!(email.headers().get_raw("Message-ID").unwrap().ends_with("@xn--bro-hoa.example>"));
+    ///
+    /// let bad = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .message_id_domain("bad domain>")
+    ///     .body(String::new());
+    /// assert!(bad.unwrap_err().to_string().starts_with("message_id_domain: "));
+    /// # Ok(()) }
+    /// ```
+    pub fn message_id_domain<D: Into<String>>(mut self, domain: D) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The [`HeaderPolicy`] for this message, instead of the installed [`crate::Config`]'s or
+    /// the default [`IdentifierPolicy`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use letterhead::{IdentifierPolicy, Message};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .policy(Arc::new(IdentifierPolicy::new().smtputf8(true)))
+    ///     .in_reply_to("<grüße@example.com>".to_owned())
+    ///     .body(String::new())?;
+    /// assert_eq!(email.headers().get_raw("In-Reply-To"), Some("<grüße@example.com>"));
+    /// # Ok(()) }
+    /// ```
+    pub fn policy(mut self, policy: Arc<dyn HeaderPolicy>) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Set [User-Agent header](https://tools.ietf.org/html/draft-melnikov-email-user-agent-00).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().user_agent("my-app/1.0".to_owned());
+    /// # let _ = b;
+    /// ```
+    pub fn user_agent(self, id: String) -> Self {
+        self.map(|b| b.user_agent(id))
+    }
+
+    /// Set custom header to message; replaces a header of the same name. Identifier headers
+    /// set here go through the policy at build time like any other.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::header::ContentType;
+    ///
+    /// let b = letterhead::Message::builder().header(ContentType::TEXT_PLAIN);
+    /// # let _ = b;
+    /// ```
+    pub fn header<H: Header>(self, header: H) -> Self {
+        let name = H::name();
+        if name == MESSAGE_ID || name == REFERENCES {
+            self.raw_header(header.display())
+        } else {
+            self.map(|b| b.header(header))
+        }
+    }
+
+    /// Set raw custom header to message; replaces a header of the same name. Identifier
+    /// headers set here go through the policy at build time like any other.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::header::{HeaderName, HeaderValue};
+    ///
+    /// let b = letterhead::Message::builder().raw_header(HeaderValue::new(
+    ///     HeaderName::new_from_ascii_str("X-Mailer"),
+    ///     "my-app".to_owned(),
+    /// ));
+    /// # let _ = b;
+    /// ```
+    pub fn raw_header(mut self, raw_header: HeaderValue) -> Self {
+        // lettre's HeaderValue exposes neither name nor value; read them through Headers.
+        let mut probe = Headers::new();
+        probe.insert_raw(raw_header.clone());
+        if let Some(id) = probe.get_raw(&MESSAGE_ID) {
+            self.message_id = MessageIdIntent::Given(id.to_owned());
+        } else if let Some(refs) = probe.get_raw(&REFERENCES) {
+            self.references = Some(refs.to_owned());
+        } else {
+            self.inner = self.inner.raw_header(raw_header);
+        }
+        self
+    }
+
+    /// Add mailbox to header.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::{header, Mailboxes};
+    ///
+    /// let to: Mailboxes = "a@example.com, b@example.com".parse()?;
+    /// let b = letterhead::Message::builder().mailbox(header::To::from(to));
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mailbox<H: Header + MailboxesHeader>(self, header: H) -> Self {
+        self.map(|b| b.mailbox(header))
+    }
+
+    /// Force specific envelope (by default it is derived from headers).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::address::Envelope;
+    ///
+    /// let env = Envelope::new(Some("a@example.com".parse()?), vec!["b@example.com".parse()?])?;
+    /// let b = letterhead::Message::builder().envelope(env);
+    /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn envelope(self, envelope: Envelope) -> Self {
+        self.map(|b| b.envelope(envelope))
+    }
+
+    /// Keep the `Bcc` header (by default it is removed once the envelope is made).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let b = letterhead::Message::builder().keep_bcc();
+    /// # let _ = b;
+    /// ```
+    pub fn keep_bcc(self) -> Self {
+        self.map(|b| b.keep_bcc())
+    }
+
+    /// Create message from body: a [`Vec<u8>`], [`String`], or [`Body`].
+    ///
+    /// # Errors
+    ///
+    /// lettre's errors (missing From, ...) and invalid identifier headers or domain.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), letterhead::Error> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse().unwrap())
+    ///     .to("b@example.com".parse().unwrap())
+    ///     .body(String::from("Hello"))?;
+    /// # let _ = email; Ok(()) }
+    /// ```
+    pub fn body<T: IntoBody>(self, body: T) -> Result<Message, Error> {
+        let (inner, rest) = self.split();
+        rest.finish(inner.body(body)?)
+    }
+
+    /// Create message using mime body ([`MultiPart`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`body`](Self::body).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::MultiPart;
+    ///
+    /// # fn main() -> Result<(), letterhead::Error> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse().unwrap())
+    ///     .to("b@example.com".parse().unwrap())
+    ///     .multipart(MultiPart::alternative_plain_html("Hi".to_owned(), "<p>Hi</p>".to_owned()))?;
+    /// # let _ = email; Ok(()) }
+    /// ```
+    pub fn multipart(self, part: MultiPart) -> Result<Message, Error> {
+        let (inner, rest) = self.split();
+        rest.finish(inner.multipart(part)?)
+    }
+
+    /// Create message using mime body ([`SinglePart`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`body`](Self::body).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::SinglePart;
+    ///
+    /// # fn main() -> Result<(), letterhead::Error> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse().unwrap())
+    ///     .to("b@example.com".parse().unwrap())
+    ///     .singlepart(SinglePart::plain("Hi".to_owned()))?;
+    /// # let _ = email; Ok(()) }
+    /// ```
+    pub fn singlepart(self, part: SinglePart) -> Result<Message, Error> {
+        let (inner, rest) = self.split();
+        rest.finish(inner.singlepart(part)?)
+    }
+
+    fn split(mut self) -> (lettre::message::MessageBuilder, Self) {
+        let inner = std::mem::take(&mut self.inner);
+        (inner, self)
+    }
+
+    /// Writes the identifier headers of the message lettre built, through the policy.
+    fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
+        let installed = crate::Config::installed();
+        let policy: &dyn HeaderPolicy = match (&self.policy, installed.and_then(|c| c.policy_ref()))
+        {
+            (Some(p), _) | (None, Some(p)) => p.as_ref(),
+            (None, None) => &*DEFAULT_POLICY,
+        };
+        let generated;
+        let message_id = match &self.message_id {
+            MessageIdIntent::Given(id) => id.as_str(),
+            MessageIdIntent::Generate => {
+                let domain = match &self.domain {
+                    Some(d) => Some(Domain::parse_setting("message_id_domain", d)?),
+                    None => None,
+                };
+                let author = author_domain(message.headers());
+                let (domain, _) = resolve(domain.as_ref(), author.as_deref())?;
+                generated = MsgId::generate(&domain);
+                generated.as_str()
+            }
+        };
+        let mut overrides = vec![Override {
+            name: &MESSAGE_ID,
+            raw: message_id,
+        }];
+        if let Some(refs) = &self.references {
+            overrides.push(Override {
+                name: &REFERENCES,
+                raw: refs,
+            });
+        }
+        apply_with(policy, message.headers_mut(), &overrides)?;
+        Ok(Message(message))
+    }
+}
+
+/// Step 4 of the domain order: the Sender's domain if the message has a Sender, else the
+/// first From address's.
+fn author_domain(headers: &Headers) -> Option<String> {
+    if let Some(sender) = headers.get::<header::Sender>() {
+        let mbox: Mailbox = sender.into();
+        return Some(mbox.email.domain().to_owned());
+    }
+    let from = headers.get::<header::From>()?;
+    let mailboxes: Mailboxes = from.into();
+    let first = mailboxes.into_iter().next()?;
+    Some(first.email.domain().to_owned())
+}
