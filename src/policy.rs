@@ -9,8 +9,8 @@
 //! - ids are written separated by one space, never as RFC 2047 encoded-words (RFC 2047
 //!   section 5 forbids them in a msg-id);
 //! - a line is folded (CRLF + one space) only between ids, when it would pass the soft limit
-//!   (78); an id longer than that stays whole, on the first line or moved whole to a
-//!   continuation line, as Outlook itself writes;
+//!   (78); an id longer than that stays whole on the first line, or, if it cannot fit there
+//!   within 998 octets, moves whole to a continuation line, as Outlook itself writes;
 //! - a line over 998 octets (RFC 5322 section 2.1.1) is an error.
 //!
 //! Whatever a policy returns, the default's or yours, is checked by [`verify`] before it
@@ -284,9 +284,11 @@ impl IdentifierPolicy {
         for (i, id) in ids.iter().enumerate() {
             let w = id.len();
             let fold = if i == 0 {
-                // Move a first id that does not fit to a line of its own (" " + id), as Outlook does,
-                // when that makes it fit.
-                line + w > HARD_LINE_LIMIT || (line + w > self.soft_limit && w < self.soft_limit)
+                // A first id that cannot fit the first line at all goes whole to a line of
+                // its own (" " + id, at most 998 octets), as Outlook writes it. One that only
+                // passes the soft limit stays: the limit is a SHOULD, and a value that starts
+                // with a fold trips up naive parsers.
+                line + w > HARD_LINE_LIMIT
             } else {
                 line + 1 + w > self.soft_limit
             };
@@ -528,19 +530,20 @@ mod tests {
     }
 
     #[test]
-    fn a_long_first_id_moves_to_a_continuation_line_only_if_that_makes_it_fit() {
-        let id = format!("<{}@example.com>", "a".repeat(60)); // 74 octets
-        let out = enc("Original-Message-ID", &id).unwrap();
-        assert_eq!(out, format!("\r\n {id}"));
-        let out = enc("Message-ID", HEROKU).unwrap();
-        assert!(!out.starts_with("\r\n"));
-        // Too long for the first line at all: moved.
+    fn a_first_id_moves_to_a_continuation_line_only_when_it_cannot_fit_the_first() {
+        let id = format!("<{}@example.com>", "a".repeat(60)); // 74 octets: over 78 with the name
+        assert_eq!(enc("Original-Message-ID", &id).unwrap(), id);
         let huge = format!("<{}@example.com>", "a".repeat(980));
         let out = enc("Message-ID", &huge).unwrap();
         assert_eq!(out, format!("\r\n {huge}"));
         for (len, _) in lines("Message-ID", &out) {
             assert!(len <= 998);
         }
+        // The longest id that still fits the first line stays there.
+        let fits = format!("<{}@example.com>", "a".repeat(998 - 12 - 14));
+        assert_eq!(enc("Message-ID", &fits).unwrap(), fits);
+        let moved = format!("<{}@example.com>", "a".repeat(998 - 12 - 13));
+        assert!(enc("Message-ID", &moved).unwrap().starts_with("\r\n "));
     }
 
     #[test]
