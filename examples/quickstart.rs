@@ -26,7 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .from(from.parse()?)
         .to(to.parse()?)
         .subject("Re: Your ticket")
-        .message_id(Some(format!("<{}@{DYNO_HOST}>", uuid::Uuid::new_v4().simple())))
+        .message_id(Some(format!(
+            "<{}@{DYNO_HOST}>",
+            uuid::Uuid::new_v4().simple()
+        )))
         .in_reply_to(PARENT_ID.to_owned())
         .references(PARENT_ID.to_owned())
         .header(ContentType::TEXT_PLAIN)
@@ -53,7 +56,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Identifier headers written by plain lettre 0.11:");
     print_id_headers(&with_lettre.formatted());
     println!();
-    println!("Identifier headers written by letterhead ({}):", path.display());
+    println!(
+        "Identifier headers written by letterhead ({}):",
+        path.display()
+    );
     print_id_headers(&written);
 
     let lettre_text = String::from_utf8(with_lettre.formatted())?;

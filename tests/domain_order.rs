@@ -50,8 +50,14 @@ fn installed_config_wins_over_env_and_sets_the_policy() {
 
 #[test]
 fn config_from_env() {
-    run_child("child_config_from_env", &[("MESSAGE_ID_DOMAIN", "env.example")]);
-    run_child("child_config_from_env_invalid", &[("MESSAGE_ID_DOMAIN", "a\r\nb")]);
+    run_child(
+        "child_config_from_env",
+        &[("MESSAGE_ID_DOMAIN", "env.example")],
+    );
+    run_child(
+        "child_config_from_env_invalid",
+        &[("MESSAGE_ID_DOMAIN", "a\r\nb")],
+    );
 }
 
 #[test]
@@ -121,7 +127,10 @@ fn child_config() {
         .in_reply_to("<grüße@example.com>".into())
         .body(String::new())
         .unwrap();
-    assert_eq!(m.headers().get_raw("In-Reply-To"), Some("<grüße@example.com>"));
+    assert_eq!(
+        m.headers().get_raw("In-Reply-To"),
+        Some("<grüße@example.com>")
+    );
     // ...unless a builder names its own.
     let err = Message::builder()
         .from("app@from.example".parse().unwrap())
