@@ -207,7 +207,8 @@ fn references_append_and_fold_only_between_ids() {
 
 #[test]
 fn injection_and_invalid_ids_are_errors_naming_the_header() {
-    let cases: [(&str, Box<dyn Fn() -> Result<Message, Error>>); 4] = [
+    type Build = Box<dyn Fn() -> Result<Message, Error>>;
+    let cases: [(&str, Build); 4] = [
         (
             "In-Reply-To",
             Box::new(|| {
