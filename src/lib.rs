@@ -47,13 +47,16 @@ pub mod message;
 pub mod msgid;
 #[cfg(feature = "builder")]
 pub mod policy;
+#[cfg(feature = "builder")]
+pub mod reply;
+mod rfc2047;
 pub mod transport;
 
 pub use domain::{Config, Domain};
 pub use error::{Error, Reason};
 #[cfg(feature = "builder")]
 pub use message::Message;
-pub use msgid::{MsgId, MsgIds};
+pub use msgid::{ContentId, MsgId, MsgIds};
 #[cfg(feature = "builder")]
 pub use policy::{HeaderPolicy, IdentifierPolicy};
 #[cfg(any(feature = "tokio1", feature = "async-std1"))]

@@ -343,6 +343,40 @@ impl MessageBuilder {
         self
     }
 
+    /// Make this message a reply to `parent` (RFC 5322 section 3.6.4): In-Reply-To is the
+    /// parent's Message-ID, References the parent's thread followed by its Message-ID, trimmed
+    /// to [`ThreadLimit::default`](crate::reply::ThreadLimit) (the root and the 19 most recent
+    /// ids). Replaces In-Reply-To and References set earlier.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{reply::Parent, Message};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let first = Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.org".parse()?)
+    ///     .body(String::from("Hello"))?;
+    /// let reply = Message::builder()
+    ///     .from("b@example.org".parse()?)
+    ///     .to("a@example.com".parse()?)
+    ///     .replying_to(&Parent::from_message(&first)?)
+    ///     .body(String::from("Hi"))?;
+    /// let parent_id = first.headers().get_raw("Message-ID");
+    /// assert_eq!(reply.headers().get_raw("In-Reply-To"), parent_id);
+    /// assert_eq!(reply.headers().get_raw("References"), parent_id);
+    /// # Ok(()) }
+    /// ```
+    pub fn replying_to(mut self, parent: &crate::reply::Parent) -> Self {
+        self.references = Some(
+            parent
+                .references(crate::reply::ThreadLimit::default())
+                .to_string(),
+        );
+        self.in_reply_to(parent.message_id().to_string())
+    }
+
     /// Set `Subject` header to message ([RFC 5322 3.6.5]).
     ///
     /// [RFC 5322 3.6.5]: https://tools.ietf.org/html/rfc5322#section-3.6.5

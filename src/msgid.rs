@@ -422,6 +422,149 @@ impl fmt::Debug for MsgIds {
     }
 }
 
+/// A validated Content-ID (RFC 2045 section 7, RFC 2392): a msg-id such as
+/// `<logo.1@mail.example.com>`, or, as mail software has always accepted and lettre's own
+/// examples write, a bare `<token>` without `@`.
+///
+/// Written with angle brackets; its `Display` is without them, the form
+/// `Attachment::new_inline` takes. [`ContentId::url`] gives the matching `cid:` URL.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{ContentId, Domain};
+///
+/// let logo = ContentId::generate(&Domain::parse("mail.example.com")?);
+/// let html = format!(r#"<img src="{}">"#, logo.url());
+/// assert!(html.starts_with(r#"<img src="cid:"#));
+/// assert_eq!(ContentId::parse("123")?.as_str(), "<123>");
+/// assert_eq!(ContentId::parse("<img@büro.example>")?.to_string(), "img@xn--bro-hoa.example");
+/// assert!(ContentId::parse("a b").is_err());
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ContentId(Box<str>);
+
+impl ContentId {
+    /// Parses a Content-ID, with or without angle brackets.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] naming `Content-ID`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(letterhead::ContentId::parse("part1.06090408.01060107").is_ok());
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        parse_content_id("Content-ID", s, false)
+    }
+
+    /// A new, unique Content-ID on `domain`, shaped like a generated [`MsgId`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{ContentId, Domain};
+    ///
+    /// let d = Domain::parse("example.com")?;
+    /// assert_ne!(ContentId::generate(&d), ContentId::generate(&d));
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn generate(domain: &Domain) -> Self {
+        ContentId(MsgId::generate(domain).text)
+    }
+
+    /// As written in the header, with angle brackets.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::ContentId::parse("a@b")?.as_str(), "<a@b>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `cid:` URL that refers to this part from HTML (RFC 2392), percent-encoded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::ContentId::parse("<a/b@c>")?.url(), "cid:a%2Fb@c");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn url(&self) -> String {
+        let mut url = String::from("cid:");
+        for b in self.0[1..self.0.len() - 1].bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~@!$&'*+=".contains(&b) {
+                url.push(b as char);
+            } else {
+                url.push_str(&format!("%{b:02X}"));
+            }
+        }
+        url
+    }
+}
+
+impl fmt::Display for ContentId {
+    /// Without angle brackets, as `Attachment::new_inline` takes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0[1..self.0.len() - 1])
+    }
+}
+
+impl fmt::Debug for ContentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ContentId").field(&&*self.0).finish()
+    }
+}
+
+/// Parses a Content-ID value: a msg-id, or a bare `<token>` of id-left characters.
+pub(crate) fn parse_content_id(header: &str, s: &str, smtputf8: bool) -> Result<ContentId, Error> {
+    let err = |reason| Error::invalid_id(header, s, reason);
+    if !s.contains('@') {
+        let trimmed = s.trim_matches([' ', '\t']);
+        let inner = match trimmed.strip_prefix('<') {
+            Some(rest) => rest
+                .strip_suffix('>')
+                .ok_or_else(|| err(Reason::Unclosed))?,
+            None => trimmed,
+        };
+        if inner.is_empty() {
+            return Err(err(Reason::Empty));
+        }
+        if let Some(c) = inner.chars().find(|c| c.is_control()) {
+            return Err(err(Reason::Control(c)));
+        }
+        if let Some(c) = inner
+            .chars()
+            .find(|&c| !(c.is_ascii() && (is_atext(c as u8) || c == '.')))
+        {
+            return Err(err(if c.is_whitespace() {
+                Reason::Whitespace
+            } else if !c.is_ascii() {
+                Reason::NonAsciiLeft
+            } else {
+                Reason::InvalidChar(c)
+            }));
+        }
+        if inner.contains("=?") {
+            return Err(err(Reason::EncodedWordLike));
+        }
+        if inner.len() + 2 > MsgId::MAX_LEN {
+            return Err(err(Reason::TooLong {
+                len: inner.len() + 2,
+                max: MsgId::MAX_LEN,
+            }));
+        }
+        return Ok(ContentId(format!("<{inner}>").into()));
+    }
+    parse_one(header, s, smtputf8).map(|id| ContentId(id.text))
+}
+
 /// Parses a header value that holds exactly one msg-id.
 pub(crate) fn parse_one(header: &str, s: &str, smtputf8: bool) -> Result<MsgId, Error> {
     let mut ids = parse_list(header, s, smtputf8)?;

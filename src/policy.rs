@@ -22,7 +22,7 @@ use std::fmt;
 use lettre::message::header::{HeaderName, HeaderValue, Headers};
 
 use crate::{
-    msgid::{parse_list, parse_one},
+    msgid::{parse_content_id, parse_list, parse_one},
     Error, MsgId,
 };
 
@@ -125,19 +125,30 @@ pub struct IdentifierPolicy {
     soft_limit: usize,
     smtputf8: bool,
     names: Vec<HeaderName>,
-    /// Parallel to `names`: whether that header holds a list (else exactly one id).
-    lists: Vec<bool>,
+    /// Parallel to `names`: what each header holds.
+    kinds: Vec<Kind>,
+}
+
+/// What an identifier header holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Exactly one msg-id.
+    One,
+    /// One or more msg-ids.
+    List,
+    /// One Content-ID: a msg-id or a bare `<token>` (RFC 2045 section 7, as practised).
+    ContentId,
 }
 
 impl Default for IdentifierPolicy {
     fn default() -> Self {
         let defaults = [
-            ("Message-ID", false),
-            ("In-Reply-To", true),
-            ("References", true),
-            ("Resent-Message-ID", false),
-            ("Original-Message-ID", false),
-            ("Content-ID", false),
+            ("Message-ID", Kind::One),
+            ("In-Reply-To", Kind::List),
+            ("References", Kind::List),
+            ("Resent-Message-ID", Kind::One),
+            ("Original-Message-ID", Kind::One),
+            ("Content-ID", Kind::ContentId),
         ];
         IdentifierPolicy {
             soft_limit: SOFT_LINE_LIMIT,
@@ -146,7 +157,7 @@ impl Default for IdentifierPolicy {
                 .iter()
                 .map(|(n, _)| HeaderName::new_from_ascii_str(n))
                 .collect(),
-            lists: defaults.iter().map(|(_, l)| *l).collect(),
+            kinds: defaults.iter().map(|(_, k)| *k).collect(),
         }
     }
 }
@@ -223,7 +234,7 @@ impl IdentifierPolicy {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn single_id_header(self, name: HeaderName) -> Self {
-        self.with_header(name, false)
+        self.with_header(name, Kind::One)
     }
 
     /// Also treats `name` as an identifier header holding one or more msg-ids.
@@ -239,15 +250,15 @@ impl IdentifierPolicy {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn id_list_header(self, name: HeaderName) -> Self {
-        self.with_header(name, true)
+        self.with_header(name, Kind::List)
     }
 
-    fn with_header(mut self, name: HeaderName, list: bool) -> Self {
+    fn with_header(mut self, name: HeaderName, kind: Kind) -> Self {
         match self.position(&name) {
-            Some(i) => self.lists[i] = list,
+            Some(i) => self.kinds[i] = kind,
             None => {
                 self.names.push(name);
-                self.lists.push(list);
+                self.kinds.push(kind);
             }
         }
         self
@@ -278,10 +289,19 @@ impl IdentifierPolicy {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn write(&self, name: &str, ids: &[MsgId]) -> Result<String, Error> {
-        let mut out = String::with_capacity(ids.iter().map(|id| id.len() + 3).sum());
+        self.fold(name, ids.iter().map(MsgId::as_str))
+    }
+
+    /// Writes validated ids, folding only between them.
+    fn fold<'a>(
+        &self,
+        name: &str,
+        ids: impl Iterator<Item = &'a str> + Clone,
+    ) -> Result<String, Error> {
+        let mut out = String::with_capacity(ids.clone().map(|id| id.len() + 3).sum());
         // The first line already holds `Name: `.
         let mut line = name.len() + 2;
-        for (i, id) in ids.iter().enumerate() {
+        for (i, id) in ids.enumerate() {
             let w = id.len();
             let fold = if i == 0 {
                 // A first id that cannot fit the first line at all goes whole to a line of
@@ -299,7 +319,7 @@ impl IdentifierPolicy {
                 out.push(' ');
                 line += 1;
             }
-            out.push_str(id.as_str());
+            out.push_str(id);
             line += w;
         }
         verify(name, &out, self.smtputf8)?;
@@ -313,8 +333,8 @@ impl HeaderPolicy for IdentifierPolicy {
     }
 
     fn encode(&self, name: &HeaderName, raw: &str) -> Result<String, Error> {
-        let list = match self.position(name) {
-            Some(i) => self.lists[i],
+        let kind = match self.position(name) {
+            Some(i) => self.kinds[i],
             None => {
                 return Err(Error::Policy {
                     header: name.to_string(),
@@ -322,10 +342,13 @@ impl HeaderPolicy for IdentifierPolicy {
                 })
             }
         };
-        if list {
-            self.write(name, &parse_list(name, raw, self.smtputf8)?)
-        } else {
-            self.write(name, &[parse_one(name, raw, self.smtputf8)?])
+        match kind {
+            Kind::List => self.write(name, &parse_list(name, raw, self.smtputf8)?),
+            Kind::One => self.write(name, &[parse_one(name, raw, self.smtputf8)?]),
+            Kind::ContentId => {
+                let cid = parse_content_id(name, raw, self.smtputf8)?;
+                self.fold(name, std::iter::once(cid.as_str()))
+            }
         }
     }
 
