@@ -182,6 +182,9 @@ pub enum Reason {
         /// The most that fits.
         max: usize,
     },
+    /// A valid id set around the policy (for example on a MIME part through lettre's own
+    /// header types), which lettre would write encoded or changed.
+    NotThroughPolicy,
     /// A header that holds exactly one msg-id holds another number of them.
     NotOne {
         /// How many ids were found.
@@ -219,6 +222,11 @@ impl fmt::Display for Reason {
             Reason::TooLong { len, max } => {
                 write!(f, "{len} octets long; at most {max} fit")
             }
+            Reason::NotThroughPolicy => f.write_str(
+                "set around the identifier policy, so lettre would write it as an RFC 2047 \
+                 encoded-word or changed; set it through Attachment::new_inline or the \
+                 message builder",
+            ),
             Reason::NotOne { found } => {
                 write!(f, "holds {found} msg-ids; this header takes exactly one")
             }

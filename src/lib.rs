@@ -44,6 +44,8 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "builder")]
 pub mod message;
+#[cfg(feature = "builder")]
+mod mime;
 pub mod msgid;
 #[cfg(feature = "builder")]
 pub mod policy;

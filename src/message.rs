@@ -13,7 +13,7 @@
 
 use std::{
     ops::{Deref, DerefMut},
-    sync::{Arc, LazyLock},
+    sync::Arc,
     time::SystemTime,
 };
 
@@ -21,15 +21,15 @@ use lettre::message::header::{Header, HeaderName, HeaderValue, Headers, Mailboxe
 #[doc(no_inline)]
 pub use lettre::message::*;
 
+pub use crate::mime::{Attachment, MultiPart, MultiPartBuilder};
+
 use crate::{
     address::Envelope,
     domain::{resolve, Domain},
-    policy::{apply_with, Override},
-    Error, HeaderPolicy, IdentifierPolicy, MsgId,
+    mime::checked_singlepart,
+    policy::{apply_with, default_policy, Override},
+    Error, HeaderPolicy, MsgId,
 };
-
-/// The policy used when neither the builder nor the installed [`crate::Config`] names one.
-static DEFAULT_POLICY: LazyLock<IdentifierPolicy> = LazyLock::new(IdentifierPolicy::new);
 
 static MESSAGE_ID: HeaderName = HeaderName::new_from_ascii_str("Message-ID");
 static REFERENCES: HeaderName = HeaderName::new_from_ascii_str("References");
@@ -163,6 +163,9 @@ pub struct MessageBuilder {
     references: Option<String>,
     domain: Option<String>,
     policy: Option<Arc<dyn HeaderPolicy>>,
+    /// Domains of the first From and of the Sender, for [`Self::new_content_id`].
+    from_domain: Option<String>,
+    sender_domain: Option<String>,
 }
 
 impl MessageBuilder {
@@ -196,7 +199,10 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().from("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from(self, mbox: Mailbox) -> Self {
+    pub fn from(mut self, mbox: Mailbox) -> Self {
+        if self.from_domain.is_none() {
+            self.from_domain = Some(mbox.email.domain().to_owned());
+        }
         self.map(|b| b.from(mbox))
     }
 
@@ -211,7 +217,8 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().sender("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn sender(self, mbox: Mailbox) -> Self {
+    pub fn sender(mut self, mbox: Mailbox) -> Self {
+        self.sender_domain = Some(mbox.email.domain().to_owned());
         self.map(|b| b.sender(mbox))
     }
 
@@ -470,6 +477,56 @@ impl MessageBuilder {
         self
     }
 
+    /// A new, unique Content-ID on this message's Message-ID domain (the order of
+    /// [`crate::domain`], the author being what [`from`](Self::from) and
+    /// [`sender`](Self::sender) set so far), for an inline part and its `cid:` URL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDomain`] as for the Message-ID domain.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+    /// use letterhead::Message;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let builder = Message::builder()
+    ///     .from("news@acme.example".parse()?)
+    ///     .to("user@example.org".parse()?)
+    ///     .message_id_domain("mail.acme.example");
+    /// let logo = builder.new_content_id()?;
+    /// let html = format!(r#"<p><img src="{}"></p>"#, logo.url());
+    /// let email = builder.multipart(
+    ///     MultiPart::related()
+    ///         .singlepart(SinglePart::html(html))
+    ///         .singlepart(Attachment::new_inline(logo.to_string())
+    ///             .body(vec![1, 2, 3], ContentType::parse("image/png")?)),
+    /// )?;
+    /// let text = String::from_utf8(email.formatted())?;
+    /// assert!(text.contains(&format!("Content-ID: {}\r\n", logo.as_str())));
+    /// assert!(logo.as_str().ends_with("@mail.acme.example>"));
+    /// # Ok(()) }
+    /// ```
+    pub fn new_content_id(&self) -> Result<crate::ContentId, Error> {
+        let domain = self.message_domain()?;
+        let author = self
+            .sender_domain
+            .as_deref()
+            .or(self.from_domain.as_deref());
+        let (domain, _) = resolve(domain.as_ref(), author)?;
+        Ok(crate::ContentId::generate(&domain))
+    }
+
+    /// The per-message domain setting, validated.
+    fn message_domain(&self) -> Result<Option<Domain>, Error> {
+        self.domain
+            .as_deref()
+            .map(|d| Domain::parse_setting("message_id_domain", d))
+            .transpose()
+    }
+
     /// Set [User-Agent header](https://tools.ietf.org/html/draft-melnikov-email-user-agent-00).
     ///
     /// # Example
@@ -613,7 +670,7 @@ impl MessageBuilder {
     /// ```
     pub fn multipart(self, part: MultiPart) -> Result<Message, Error> {
         let (inner, rest) = self.split();
-        rest.finish(inner.multipart(part)?)
+        rest.finish(inner.multipart(part.checked()?)?)
     }
 
     /// Create message using mime body ([`SinglePart`]).
@@ -636,7 +693,7 @@ impl MessageBuilder {
     /// ```
     pub fn singlepart(self, part: SinglePart) -> Result<Message, Error> {
         let (inner, rest) = self.split();
-        rest.finish(inner.singlepart(part)?)
+        rest.finish(inner.singlepart(checked_singlepart(part)?)?)
     }
 
     fn split(mut self) -> (lettre::message::MessageBuilder, Self) {
@@ -646,20 +703,15 @@ impl MessageBuilder {
 
     /// Writes the identifier headers of the message lettre built, through the policy.
     fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
-        let installed = crate::Config::installed();
-        let policy: &dyn HeaderPolicy = match (&self.policy, installed.and_then(|c| c.policy_ref()))
-        {
-            (Some(p), _) | (None, Some(p)) => p.as_ref(),
-            (None, None) => &*DEFAULT_POLICY,
+        let policy: &dyn HeaderPolicy = match &self.policy {
+            Some(p) => p.as_ref(),
+            None => default_policy(),
         };
         let generated;
         let message_id = match &self.message_id {
             MessageIdIntent::Given(id) => id.as_str(),
             MessageIdIntent::Generate => {
-                let domain = match &self.domain {
-                    Some(d) => Some(Domain::parse_setting("message_id_domain", d)?),
-                    None => None,
-                };
+                let domain = self.message_domain()?;
                 let author = author_domain(message.headers());
                 let (domain, _) = resolve(domain.as_ref(), author.as_deref())?;
                 generated = MsgId::generate(&domain);

@@ -452,6 +452,17 @@ pub fn write_header(
     ))
 }
 
+/// The policy in force when a message or part names none: the installed
+/// [`Config`](crate::Config)'s, else the default [`IdentifierPolicy`].
+pub(crate) fn default_policy() -> &'static dyn HeaderPolicy {
+    static DEFAULT: std::sync::LazyLock<IdentifierPolicy> =
+        std::sync::LazyLock::new(IdentifierPolicy::new);
+    match crate::Config::installed().and_then(|c| c.policy_ref()) {
+        Some(p) => p.as_ref(),
+        None => &*DEFAULT,
+    }
+}
+
 /// A raw value that replaces what `headers` holds for `name` (or adds it).
 pub(crate) struct Override<'a> {
     pub(crate) name: &'a HeaderName,
