@@ -43,6 +43,8 @@ pub use lettre::*;
 pub mod domain;
 pub mod error;
 #[cfg(feature = "builder")]
+pub mod lint;
+#[cfg(feature = "builder")]
 pub mod message;
 #[cfg(feature = "builder")]
 mod mime;
