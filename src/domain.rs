@@ -430,6 +430,14 @@ pub fn resolve<'a>(
     per_message: Option<&'a Domain>,
     author_domain: Option<&str>,
 ) -> Result<(Cow<'a, Domain>, Source), Error> {
+    resolve_with(per_message, || author_domain.map(str::to_owned))
+}
+
+/// [`resolve`], looking up the author's domain only if steps 1 to 3 give none.
+pub(crate) fn resolve_with<'a>(
+    per_message: Option<&'a Domain>,
+    author_domain: impl FnOnce() -> Option<String>,
+) -> Result<(Cow<'a, Domain>, Source), Error> {
     pick(
         per_message,
         Config::installed().and_then(Config::domain),
@@ -444,7 +452,7 @@ fn pick<'a>(
     per_message: Option<&'a Domain>,
     config: Option<&'a Domain>,
     env: impl FnOnce() -> Result<Option<&'a Domain>, Error>,
-    author_domain: Option<&str>,
+    author_domain: impl FnOnce() -> Option<String>,
     host: impl FnOnce() -> Option<&'a Domain>,
 ) -> Result<(Cow<'a, Domain>, Source), Error> {
     if let Some(d) = per_message {
@@ -456,8 +464,8 @@ fn pick<'a>(
     if let Some(d) = env()? {
         return Ok((Cow::Borrowed(d), Source::Env));
     }
-    if let Some(a) = author_domain {
-        let d = Domain::parse_setting(&Source::Author.to_string(), a)?;
+    if let Some(a) = author_domain() {
+        let d = Domain::parse_setting(&Source::Author.to_string(), &a)?;
         return Ok((Cow::Owned(d), Source::Author));
     }
     if let Some(d) = host() {
@@ -493,17 +501,24 @@ mod tests {
         let env = || Ok(Some(&e));
         let host = || Some(&h);
 
-        let r = pick(Some(&m), Some(&c), env, Some("a.example"), host).unwrap();
+        let r = pick(
+            Some(&m),
+            Some(&c),
+            env,
+            || Some("a.example".to_owned()),
+            host,
+        )
+        .unwrap();
         assert_eq!((r.0.as_str(), r.1), ("m.example", Source::Message));
-        let r = pick(None, Some(&c), env, Some("a.example"), host).unwrap();
+        let r = pick(None, Some(&c), env, || Some("a.example".to_owned()), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("c.example", Source::Config));
-        let r = pick(None, None, env, Some("a.example"), host).unwrap();
+        let r = pick(None, None, env, || Some("a.example".to_owned()), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("e.example", Source::Env));
-        let r = pick(None, None, no_env, Some("bü.example"), host).unwrap();
+        let r = pick(None, None, no_env, || Some("bü.example".to_owned()), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("xn--b-eha.example", Source::Author));
-        let r = pick(None, None, no_env, None, host).unwrap();
+        let r = pick(None, None, no_env, || None, host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("h.example", Source::Hostname));
-        let r = pick(None, None, no_env, None, no_host).unwrap();
+        let r = pick(None, None, no_env, || None, no_host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("localhost", Source::Localhost));
     }
 
@@ -516,7 +531,7 @@ mod tests {
                 Reason::InvalidChar(' '),
             ))
         };
-        let err = pick(None, None, env, Some("a.example"), no_host).unwrap_err();
+        let err = pick(None, None, env, || Some("a.example".to_owned()), no_host).unwrap_err();
         assert_eq!(
             err.to_string(),
             r#"MESSAGE_ID_DOMAIN: "bad domain>": character ' ' is not allowed in a msg-id"#
@@ -524,7 +539,7 @@ mod tests {
         // Steps before it win without reading it.
         let c = d("c.example");
         let env = || -> Result<Option<&Domain>, Error> { panic!("env read after config") };
-        assert!(pick(None, Some(&c), env, None, no_host).is_ok());
+        assert!(pick(None, Some(&c), env, || None, no_host).is_ok());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use crate::mime::{Attachment, MultiPart, MultiPartBuilder};
 
 use crate::{
     address::Envelope,
-    domain::{resolve, Domain},
+    domain::{resolve, resolve_with, Domain},
     mime::checked_singlepart,
     policy::{apply_with, default_policy, Override},
     Error, HeaderPolicy, MsgId,
@@ -712,8 +712,8 @@ impl MessageBuilder {
             MessageIdIntent::Given(id) => id.as_str(),
             MessageIdIntent::Generate => {
                 let domain = self.message_domain()?;
-                let author = author_domain(message.headers());
-                let (domain, _) = resolve(domain.as_ref(), author.as_deref())?;
+                let (domain, _) =
+                    resolve_with(domain.as_ref(), || author_domain(message.headers()))?;
                 generated = MsgId::generate(&domain);
                 generated.as_str()
             }
