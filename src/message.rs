@@ -454,7 +454,7 @@ impl MessageBuilder {
     }
 
     /// The [`HeaderPolicy`] for this message, instead of the installed [`crate::Config`]'s or
-    /// the default [`IdentifierPolicy`].
+    /// the default [`IdentifierPolicy`](crate::IdentifierPolicy).
     ///
     /// # Example
     ///

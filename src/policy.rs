@@ -87,6 +87,15 @@ pub const SOFT_LINE_LIMIT: usize = 78;
 /// ```
 pub trait HeaderPolicy: fmt::Debug + Send + Sync {
     /// The headers this policy writes, matched without regard to case.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{HeaderPolicy, IdentifierPolicy};
+    ///
+    /// let names = IdentifierPolicy::new();
+    /// assert!(names.header_names().iter().any(|n| n.eq_ignore_ascii_case("references")));
+    /// ```
     fn header_names(&self) -> &[HeaderName];
 
     /// Writes header `name` from its raw (unencoded) value: returns what follows `Name: ` on
@@ -95,9 +104,28 @@ pub trait HeaderPolicy: fmt::Debug + Send + Sync {
     /// # Errors
     ///
     /// Whatever the policy refuses, as an [`Error`] naming the header.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::header::HeaderName, HeaderPolicy, IdentifierPolicy};
+    ///
+    /// let irt = HeaderName::new_from_ascii_str("In-Reply-To");
+    /// assert_eq!(IdentifierPolicy::new().encode(&irt, "a@b, <c@d>")?, "<a@b> <c@d>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
     fn encode(&self, name: &HeaderName, raw: &str) -> Result<String, Error>;
 
     /// Whether values may hold raw UTF-8 (SMTPUTF8 mail, RFC 6532). Default: no.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{HeaderPolicy, IdentifierPolicy};
+    ///
+    /// assert!(!HeaderPolicy::smtputf8(&IdentifierPolicy::new()));
+    /// assert!(HeaderPolicy::smtputf8(&IdentifierPolicy::new().smtputf8(true)));
+    /// ```
     fn smtputf8(&self) -> bool {
         false
     }

@@ -1,4 +1,4 @@
-//! Transports: lettre's transport module, with an [`AsyncTransport`] whose `send` takes a
+//! Transports: lettre's transport module, with an `AsyncTransport` whose `send` takes a
 //! letterhead [`Message`](crate::Message) by value.
 //!
 //! Every lettre transport (`SmtpTransport`, `AsyncSmtpTransport`, `FileTransport`,
