@@ -229,7 +229,8 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {} {}", self.line, self.severity, self.code)?;
         if let Some(h) = &self.header {
-            write!(f, " [{h}]")?;
+            // A header name from the message may hold anything; keep the report one line.
+            write!(f, " [{}]", h.escape_debug())?;
         }
         write!(f, ": {}", self.detail)
     }

@@ -461,6 +461,21 @@ impl ContentId {
         parse_content_id("Content-ID", s, false)
     }
 
+    /// Parses a Content-ID for SMTPUTF8 mail: a non-ASCII id-left is kept as UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// As [`ContentId::parse`], except for [`Reason::NonAsciiLeft`] in a msg-id.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(letterhead::ContentId::parse_smtputf8("<bild@example.com>").is_ok());
+    /// ```
+    pub fn parse_smtputf8(s: &str) -> Result<Self, Error> {
+        parse_content_id("Content-ID", s, true)
+    }
+
     /// A new, unique Content-ID on `domain`, shaped like a generated [`MsgId`].
     ///
     /// # Example
@@ -748,11 +763,13 @@ pub(crate) fn parse_id_right(right: &str) -> Result<Cow<'_, str>, Reason> {
         return Err(Reason::Control(c));
     }
     if let Some(rest) = right.strip_prefix('[') {
-        // no-fold-literal = "[" *dtext "]"; dtext = %d33-90 / %d94-126
+        // no-fold-literal = "[" *dtext "]". dtext also allows <, >, @, quotes and parens,
+        // which end or split a msg-id in every real parser; address literals
+        // ([192.0.2.1], [IPv6:2001:db8::1]) need only letters, digits, '.', ':' and '-'.
         let inner = rest.strip_suffix(']').ok_or(Reason::InvalidChar('['))?;
         if let Some(c) = inner
             .chars()
-            .find(|&c| !matches!(c as u32, 33..=90 | 94..=126))
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_')))
         {
             return Err(Reason::InvalidChar(c));
         }
@@ -863,6 +880,14 @@ mod tests {
         assert_eq!(reason("<a;b@c>"), Reason::InvalidChar(';'));
         assert_eq!(reason("<a@b,c>"), Reason::InvalidChar(','));
         assert_eq!(reason("<a@[1.2\\]>"), Reason::InvalidChar('\\'));
+        // Found by fuzzing: '>' and '"' are dtext, but end or break an id in parsers.
+        assert_eq!(reason("<a@[6>1]>"), Reason::InvalidChar('['));
+        assert!(crate::Domain::parse("[6>1]").is_err());
+        assert!(crate::Domain::parse("[\"92.0.2.1]").is_err());
+        assert_eq!(
+            MsgId::parse("<a@[IPv6:2001:db8::1]>").unwrap().right(),
+            "[IPv6:2001:db8::1]"
+        );
         assert_eq!(reason("<a@[1.2>"), Reason::InvalidChar('['));
         assert_eq!(reason("<=?utf-8?q?x?=@b>"), Reason::EncodedWordLike);
         assert_eq!(reason("<a@b> <c@d>"), Reason::NotOne { found: 2 });
