@@ -665,5 +665,11 @@ mod tests {
         ] {
             let _ = lint(raw);
         }
+        // Found by fuzzing: a header name holding CRs reached a finding's Display raw.
+        let r = lint(b"From: a@vm\r\nMessag\r\r\r-To: 1@vm\r\n\r\nok\r\n");
+        assert!(!r.findings().is_empty());
+        for f in r.findings() {
+            assert!(!f.to_string().chars().any(char::is_control), "{f}");
+        }
     }
 }
