@@ -76,6 +76,27 @@ impl Message {
         MessageBuilder::new()
     }
 
+    /// The Message-ID the message carries, as written.
+    ///
+    /// `None` only if it was removed through `headers_mut()` after the build.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let email = letterhead::Message::builder()
+    ///     .from("a@example.com".parse()?)
+    ///     .to("b@example.com".parse()?)
+    ///     .body(String::from("hi"))?;
+    /// let id = email.message_id().expect("every built message has one");
+    /// assert_eq!(Some(id.as_str()), email.headers().get_raw("Message-ID"));
+    /// # Ok(()) }
+    /// ```
+    pub fn message_id(&self) -> Option<MsgId> {
+        // Written by the policy, so it parses; SMTPUTF8 mode accepts what either mode wrote.
+        MsgId::parse_smtputf8(self.0.headers().get_raw("Message-ID")?).ok()
+    }
+
     /// The lettre message inside.
     ///
     /// # Example

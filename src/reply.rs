@@ -102,7 +102,8 @@ impl Parent {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidId`] naming the header whose value is not valid.
+    /// [`Error::InvalidId`] naming the parent's header whose value is not valid, as
+    /// `parent Message-ID`, `parent References` or `parent In-Reply-To`.
     ///
     /// # Example
     ///
@@ -119,11 +120,15 @@ impl Parent {
         references: Option<&str>,
         in_reply_to: Option<&str>,
     ) -> Result<Self, Error> {
-        let message_id = parse_one("Message-ID", &decoded("Message-ID", message_id)?, false)?;
+        // Errors name the parent's header, not to be taken for the reply's own.
+        const MID: &str = "parent Message-ID";
+        const REFS: &str = "parent References";
+        const IRT: &str = "parent In-Reply-To";
+        let message_id = parse_one(MID, &decoded(MID, message_id)?, false)?;
         let ancestors = match (references, in_reply_to) {
-            (Some(refs), _) => parse_list("References", &decoded("References", refs)?, false)?,
+            (Some(refs), _) => parse_list(REFS, &decoded(REFS, refs)?, false)?,
             (None, Some(irt)) => {
-                let ids = parse_list("In-Reply-To", &decoded("In-Reply-To", irt)?, false)?;
+                let ids = parse_list(IRT, &decoded(IRT, irt)?, false)?;
                 // Several ids in In-Reply-To say nothing about order (RFC 5322 3.6.4).
                 if ids.len() == 1 {
                     ids
@@ -168,7 +173,7 @@ impl Parent {
         let h = message.headers();
         let id = h
             .get_raw("Message-ID")
-            .ok_or_else(|| Error::invalid_id("Message-ID", "", Reason::Empty))?;
+            .ok_or_else(|| Error::invalid_id("parent Message-ID", "", Reason::Empty))?;
         Parent::from_headers(id, h.get_raw("References"), h.get_raw("In-Reply-To"))
     }
 
@@ -289,8 +294,8 @@ mod tests {
                 ..
             }
         ));
-        assert!(err.to_string().starts_with("Message-ID: "));
+        assert!(err.to_string().starts_with("parent Message-ID: "));
         let err = Parent::from_headers("<p@x>", Some("=?koi8-r?b?AAAA?="), None).unwrap_err();
-        assert!(err.to_string().starts_with("References: "), "{err}");
+        assert!(err.to_string().starts_with("parent References: "), "{err}");
     }
 }

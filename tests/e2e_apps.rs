@@ -308,7 +308,7 @@ fn exercise(name: &'static str) {
     let (status, answer) = app.reply(&bad);
     assert_eq!(status, 400, "{answer}");
     assert!(
-        json_str(&answer, "error").starts_with("Message-ID: "),
+        json_str(&answer, "error").starts_with("parent Message-ID: "),
         "{answer}"
     );
 
