@@ -186,16 +186,23 @@ pub enum Source {
     Localhost,
 }
 
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Source {
+    /// The name errors give this source.
+    fn name(self) -> &'static str {
+        match self {
             Source::Message => "message_id_domain",
             Source::Config => "Config::message_id_domain",
             Source::Env => ENV_VAR,
             Source::Author => "Sender/From",
             Source::Hostname => "host name",
             Source::Localhost => "localhost",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -273,7 +280,7 @@ impl Config {
     /// assert!(err.to_string().starts_with("Config::message_id_domain: \"a b\""));
     /// ```
     pub fn message_id_domain(mut self, domain: &str) -> Result<Self, Error> {
-        self.domain = Some(Domain::parse_setting(&Source::Config.to_string(), domain)?);
+        self.domain = Some(Domain::parse_setting(Source::Config.name(), domain)?);
         Ok(self)
     }
 
@@ -465,7 +472,7 @@ fn pick<'a>(
         return Ok((Cow::Borrowed(d), Source::Env));
     }
     if let Some(a) = author_domain() {
-        let d = Domain::parse_setting(&Source::Author.to_string(), &a)?;
+        let d = Domain::parse_setting(Source::Author.name(), &a)?;
         return Ok((Cow::Owned(d), Source::Author));
     }
     if let Some(d) = host() {

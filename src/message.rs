@@ -27,12 +27,13 @@ use crate::{
     address::Envelope,
     domain::{resolve, resolve_with, Domain},
     mime::checked_singlepart,
-    policy::{apply_with, default_policy, Override},
+    policy::{apply_with, default_policy, write_generated, Override},
     Error, HeaderPolicy, MsgId,
 };
 
 static MESSAGE_ID: HeaderName = HeaderName::new_from_ascii_str("Message-ID");
 static REFERENCES: HeaderName = HeaderName::new_from_ascii_str("References");
+static IN_REPLY_TO: HeaderName = HeaderName::new_from_ascii_str("In-Reply-To");
 
 /// An email message, built by [`MessageBuilder`], whose identifier headers are valid.
 ///
@@ -180,13 +181,19 @@ enum MessageIdIntent {
 pub struct MessageBuilder {
     inner: lettre::message::MessageBuilder,
     message_id: MessageIdIntent,
-    /// References as set and appended so far (raw, unvalidated until build).
+    /// In-Reply-To and References as set (and, for References, appended) so far: raw,
+    /// validated at build time.
+    in_reply_to: Option<String>,
     references: Option<String>,
     domain: Option<String>,
     policy: Option<Arc<dyn HeaderPolicy>>,
-    /// Domains of the first From and of the Sender, for [`Self::new_content_id`].
+    /// Domains of the first From and of the Sender, as `from()` and `sender()` set them: step
+    /// 4 of the domain order without parsing the headers back.
     from_domain: Option<String>,
     sender_domain: Option<String>,
+    /// From or Sender also came in some other way (`header`, `raw_header`, `mailbox`): read
+    /// the author from the built headers.
+    author_untracked: bool,
 }
 
 impl MessageBuilder {
@@ -337,8 +344,9 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().in_reply_to("<parent@example.org>".to_owned());
     /// # let _ = b;
     /// ```
-    pub fn in_reply_to(self, id: String) -> Self {
-        self.map(|b| b.in_reply_to(id))
+    pub fn in_reply_to(mut self, id: String) -> Self {
+        self.in_reply_to = Some(id);
+        self
     }
 
     /// Add msg-ids to the `References` header ([RFC 5322 3.6.4]). Unlike lettre, which
@@ -571,11 +579,12 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().header(ContentType::TEXT_PLAIN);
     /// # let _ = b;
     /// ```
-    pub fn header<H: Header>(self, header: H) -> Self {
+    pub fn header<H: Header>(mut self, header: H) -> Self {
         let name = H::name();
-        if name == MESSAGE_ID || name == REFERENCES {
+        if name == MESSAGE_ID || name == REFERENCES || name == IN_REPLY_TO {
             self.raw_header(header.display())
         } else {
+            self.author_untracked |= is_author(&name);
             self.map(|b| b.header(header))
         }
     }
@@ -602,7 +611,12 @@ impl MessageBuilder {
             self.message_id = MessageIdIntent::Given(id.to_owned());
         } else if let Some(refs) = probe.get_raw(&REFERENCES) {
             self.references = Some(refs.to_owned());
+        } else if let Some(irt) = probe.get_raw(&IN_REPLY_TO) {
+            self.in_reply_to = Some(irt.to_owned());
         } else {
+            self.author_untracked |= ["From", "Sender"]
+                .iter()
+                .any(|n| probe.get_raw(n).is_some());
             self.inner = self.inner.raw_header(raw_header);
         }
         self
@@ -619,7 +633,8 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().mailbox(header::To::from(to));
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn mailbox<H: Header + MailboxesHeader>(self, header: H) -> Self {
+    pub fn mailbox<H: Header + MailboxesHeader>(mut self, header: H) -> Self {
+        self.author_untracked |= is_author(&H::name());
         self.map(|b| b.mailbox(header))
     }
 
@@ -724,34 +739,62 @@ impl MessageBuilder {
 
     /// Writes the identifier headers of the message lettre built, through the policy.
     fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
-        let policy: &dyn HeaderPolicy = match &self.policy {
+        let chosen = self
+            .policy
+            .as_ref()
+            .or_else(|| crate::Config::installed().and_then(|c| c.policy_ref()));
+        let policy: &dyn HeaderPolicy = match chosen {
             Some(p) => p.as_ref(),
             None => default_policy(),
         };
-        let generated;
+        let mut generated = None;
+        let generated_raw;
         let message_id = match &self.message_id {
-            MessageIdIntent::Given(id) => id.as_str(),
+            MessageIdIntent::Given(id) => Some(id.as_str()),
             MessageIdIntent::Generate => {
                 let domain = self.message_domain()?;
-                let (domain, _) =
-                    resolve_with(domain.as_ref(), || author_domain(message.headers()))?;
-                generated = MsgId::generate(&domain);
-                generated.as_str()
+                let (domain, _) = resolve_with(domain.as_ref(), || {
+                    if self.author_untracked {
+                        author_domain(message.headers())
+                    } else {
+                        self.sender_domain
+                            .clone()
+                            .or_else(|| self.from_domain.clone())
+                    }
+                })?;
+                let id = MsgId::generate(&domain);
+                if chosen.is_none() {
+                    // Valid by construction: the default policy writes it without parsing
+                    // it back.
+                    generated = Some(write_generated(&MESSAGE_ID, &id)?);
+                    None
+                } else {
+                    generated_raw = String::from(id);
+                    Some(generated_raw.as_str())
+                }
             }
         };
-        let mut overrides = vec![Override {
-            name: &MESSAGE_ID,
-            raw: message_id,
-        }];
-        if let Some(refs) = &self.references {
-            overrides.push(Override {
-                name: &REFERENCES,
-                raw: refs,
-            });
+        let mut overrides = Vec::with_capacity(3);
+        for (name, raw) in [
+            (&MESSAGE_ID, message_id),
+            (&IN_REPLY_TO, self.in_reply_to.as_deref()),
+            (&REFERENCES, self.references.as_deref()),
+        ] {
+            if let Some(raw) = raw {
+                overrides.push(Override { name, raw });
+            }
         }
-        apply_with(policy, message.headers_mut(), &overrides)?;
+        let headers = message.headers_mut();
+        apply_with(policy, headers, &overrides)?;
+        if let Some(value) = generated {
+            headers.insert_raw(value);
+        }
         Ok(Message(message))
     }
+}
+
+fn is_author(name: &HeaderName) -> bool {
+    name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender")
 }
 
 /// Step 4 of the domain order: the Sender's domain if the message has a Sender, else the

@@ -699,24 +699,46 @@ fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
     if inner.is_empty() {
         return Err(Reason::Empty);
     }
-    // The worst first: a control character could break the header open.
-    if let Some(c) = inner.chars().find(|c| c.is_control()) {
+    // One pass notes what the checks below need; they then report the worst problem first:
+    // a control character could break the header open.
+    let mut control = None;
+    let (mut quote, mut paren, mut space, mut encoded_word) = (false, false, false, false);
+    let (mut at, mut ats) = (None, 0);
+    let mut prev = '\0';
+    for (i, c) in inner.char_indices() {
+        match c {
+            '@' => {
+                ats += 1;
+                at.get_or_insert(i);
+            }
+            '"' => quote = true,
+            '(' | ')' => paren = true,
+            '?' if prev == '=' => encoded_word = true,
+            c if c.is_control() => {
+                control.get_or_insert(c);
+            }
+            c if c.is_whitespace() => space = true,
+            _ => {}
+        }
+        prev = c;
+    }
+    if let Some(c) = control {
         return Err(Reason::Control(c));
     }
-    if inner.contains('"') {
+    if quote {
         return Err(Reason::Quote);
     }
-    if inner.contains(['(', ')']) {
+    if paren {
         return Err(Reason::Comment);
     }
-    if inner.chars().any(char::is_whitespace) {
+    if space {
         return Err(Reason::Whitespace);
     }
-    let (left, right) = match inner.split_once('@') {
-        None => return Err(Reason::MissingAt),
-        Some((_, r)) if r.contains('@') => return Err(Reason::MultipleAt),
-        Some(parts) => parts,
-    };
+    let at = at.ok_or(Reason::MissingAt)?;
+    if ats > 1 {
+        return Err(Reason::MultipleAt);
+    }
+    let (left, right) = (&inner[..at], &inner[at + 1..]);
     if left.is_empty() {
         return Err(Reason::EmptyLeft);
     }
@@ -738,15 +760,16 @@ fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
             max: MsgId::MAX_LEN,
         });
     }
+    // A-labels and literals hold neither '=' nor '?', so the input alone decides.
+    if encoded_word {
+        return Err(Reason::EncodedWordLike);
+    }
     let mut text = String::with_capacity(len);
     text.push('<');
     text.push_str(left);
     text.push('@');
     text.push_str(&right);
     text.push('>');
-    if text.contains("=?") {
-        return Err(Reason::EncodedWordLike);
-    }
     Ok(MsgId {
         at: left.len() + 1,
         text: text.into_boxed_str(),
@@ -759,32 +782,45 @@ pub(crate) fn parse_id_right(right: &str) -> Result<Cow<'_, str>, Reason> {
     if right.is_empty() {
         return Err(Reason::EmptyRight);
     }
-    if let Some(c) = right.chars().find(|c| c.is_control()) {
-        return Err(Reason::Control(c));
-    }
     if let Some(rest) = right.strip_prefix('[') {
         // no-fold-literal = "[" *dtext "]". dtext also allows <, >, @, quotes and parens,
         // which end or split a msg-id in every real parser; address literals
         // ([192.0.2.1], [IPv6:2001:db8::1]) need only letters, digits, '.', ':' and '-'.
         let inner = rest.strip_suffix(']').ok_or(Reason::InvalidChar('['))?;
-        if let Some(c) = inner
+        return match inner
             .chars()
             .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_')))
         {
-            return Err(Reason::InvalidChar(c));
-        }
-        return Ok(Cow::Borrowed(right));
+            Some(c) if c.is_control() => Err(Reason::Control(c)),
+            Some(c) => Err(Reason::InvalidChar(c)),
+            None => Ok(Cow::Borrowed(right)),
+        };
     }
     if right.is_ascii() {
-        for label in right.split('.') {
-            if label.is_empty() {
-                return Err(Reason::Dots);
-            }
-            if let Some(c) = label.bytes().find(|&c| !is_atext(c)) {
-                return Err(Reason::InvalidChar(c as char));
+        // dot-atom-text, in one pass: labels of atext, none empty.
+        let mut label = 0;
+        for b in right.bytes() {
+            if b == b'.' {
+                if label == 0 {
+                    return Err(Reason::Dots);
+                }
+                label = 0;
+            } else if b.is_ascii_control() {
+                return Err(Reason::Control(b as char));
+            } else if !is_atext(b) {
+                return Err(Reason::InvalidChar(b as char));
+            } else {
+                label += 1;
             }
         }
-        return Ok(Cow::Borrowed(right));
+        return if label == 0 {
+            Err(Reason::Dots)
+        } else {
+            Ok(Cow::Borrowed(right))
+        };
+    }
+    if let Some(c) = right.chars().find(|c| c.is_control()) {
+        return Err(Reason::Control(c));
     }
     if let Some(c) = right
         .chars()
@@ -800,9 +836,41 @@ pub(crate) fn parse_id_right(right: &str) -> Result<Cow<'_, str>, Reason> {
     Ok(Cow::Owned(ascii))
 }
 
-/// RFC 5322 section 3.2.3 atext.
+/// RFC 5322 section 3.2.3 atext, as a table.
+const ATEXT: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
 fn is_atext(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&c)
+    ATEXT.get(usize::from(c)).copied().unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -317,15 +317,16 @@ impl IdentifierPolicy {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn write(&self, name: &str, ids: &[MsgId]) -> Result<String, Error> {
-        self.fold(name, ids.iter().map(MsgId::as_str))
+        let out = self.fold(name, ids.iter().map(MsgId::as_str));
+        verify(name, &out, self.smtputf8)?;
+        Ok(out)
     }
 
     /// Writes validated ids, folding only between them.
-    fn fold<'a>(
-        &self,
-        name: &str,
-        ids: impl Iterator<Item = &'a str> + Clone,
-    ) -> Result<String, Error> {
+    ///
+    /// Not verified here: [`write`](Self::write) and [`write_header`] verify what they hand
+    /// out, once.
+    fn fold<'a>(&self, name: &str, ids: impl Iterator<Item = &'a str> + Clone) -> String {
         let mut out = String::with_capacity(ids.clone().map(|id| id.len() + 3).sum());
         // The first line already holds `Name: `.
         let mut line = name.len() + 2;
@@ -350,8 +351,7 @@ impl IdentifierPolicy {
             out.push_str(id);
             line += w;
         }
-        verify(name, &out, self.smtputf8)?;
-        Ok(out)
+        out
     }
 }
 
@@ -370,14 +370,21 @@ impl HeaderPolicy for IdentifierPolicy {
                 })
             }
         };
-        match kind {
-            Kind::List => self.write(name, &parse_list(name, raw, self.smtputf8)?),
-            Kind::One => self.write(name, &[parse_one(name, raw, self.smtputf8)?]),
+        // What this returns is verified by `write_header` before it reaches a message.
+        Ok(match kind {
+            Kind::List => {
+                let ids = parse_list(name, raw, self.smtputf8)?;
+                self.fold(name, ids.iter().map(MsgId::as_str))
+            }
+            Kind::One => {
+                let id = parse_one(name, raw, self.smtputf8)?;
+                self.fold(name, std::iter::once(id.as_str()))
+            }
             Kind::ContentId => {
                 let cid = parse_content_id(name, raw, self.smtputf8)?;
                 self.fold(name, std::iter::once(cid.as_str()))
             }
-        }
+        })
     }
 
     fn smtputf8(&self) -> bool {
@@ -410,39 +417,74 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
             reason,
         })
     };
-    if encoded.trim().is_empty() {
+    let b = encoded.as_bytes();
+    // One pass, line by line; the first line already holds `Name: `.
+    let (mut line, mut len, mut content, mut any) = (1, name.len() + 2, false, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                if len > HARD_LINE_LIMIT {
+                    return fail(format!(
+                        "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
+                    ));
+                }
+                if line > 1 && !content {
+                    return fail(format!("line {line} is blank"));
+                }
+                line += 1;
+                if !matches!(b.get(i + 2), Some(b' ' | b'\t')) {
+                    return fail(format!(
+                        "line {line} follows a line break without a space: header injection"
+                    ));
+                }
+                (len, content) = (0, false);
+                i += 2;
+                continue;
+            }
+            b'=' if b.get(i + 1) == Some(&b'?') => {
+                return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into())
+            }
+            b' ' | b'\t' => {}
+            0x21..=0x7e => content = true,
+            0x80.. => {
+                if !smtputf8 {
+                    return fail("non-ASCII value outside SMTPUTF8 mode".into());
+                }
+                let c = encoded[i..].chars().next().unwrap_or_default();
+                if c.is_control() {
+                    return fail(format!(
+                        "line {line} holds control character U+{:04X}",
+                        c as u32
+                    ));
+                }
+                content = true;
+                len += c.len_utf8();
+                i += c.len_utf8();
+                any = true;
+                continue;
+            }
+            c => {
+                return fail(format!(
+                    "line {line} holds control character U+{:04X}",
+                    u32::from(c)
+                ))
+            }
+        }
+        any |= content;
+        len += 1;
+        i += 1;
+    }
+    if !any {
         return fail("empty value".into());
     }
-    if encoded.contains("=?") {
-        return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
+    if len > HARD_LINE_LIMIT {
+        return fail(format!(
+            "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
+        ));
     }
-    if !smtputf8 && !encoded.is_ascii() {
-        return fail("non-ASCII value outside SMTPUTF8 mode".into());
-    }
-    for (i, line) in encoded.split("\r\n").enumerate() {
-        let len = if i == 0 { name.len() + 2 } else { 0 } + line.len();
-        if len > HARD_LINE_LIMIT {
-            return fail(format!(
-                "line {} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}",
-                i + 1
-            ));
-        }
-        if i > 0 && !line.starts_with([' ', '\t']) {
-            return fail(format!(
-                "line {} follows a line break without a space: header injection",
-                i + 1
-            ));
-        }
-        if i > 0 && line.trim().is_empty() {
-            return fail(format!("line {} is blank", i + 1));
-        }
-        if let Some(c) = line.chars().find(|&c| c.is_control() && c != '\t') {
-            return fail(format!(
-                "line {} holds control character U+{:04X}",
-                i + 1,
-                c as u32
-            ));
-        }
+    if line > 1 && !content {
+        return fail(format!("line {line} is blank"));
     }
     Ok(())
 }
@@ -471,23 +513,38 @@ pub fn write_header(
 ) -> Result<HeaderValue, Error> {
     let encoded = policy.encode(name, raw)?;
     verify(name, &encoded, policy.smtputf8())?;
+    Ok(pre_encoded(name, encoded))
+}
+
+/// The lettre header value for `encoded`, which [`verify`] has passed: the only place
+/// letterhead calls `HeaderValue::dangerous_new_pre_encoded`.
+fn pre_encoded(name: &HeaderName, encoded: String) -> HeaderValue {
     // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded.
-    let unfolded = encoded.replace("\r\n", "");
-    Ok(HeaderValue::dangerous_new_pre_encoded(
-        name.clone(),
-        unfolded.trim_start().to_owned(),
-        encoded,
-    ))
+    let mut raw = encoded.replace("\r\n", "");
+    let blanks = raw.len() - raw.trim_start().len();
+    raw.drain(..blanks);
+    HeaderValue::dangerous_new_pre_encoded(name.clone(), raw, encoded)
+}
+
+/// Writes a Message-ID that letterhead itself generated through the default policy: the id
+/// is valid by construction, so it is not parsed back; its written form is still verified.
+pub(crate) fn write_generated(name: &HeaderName, id: &MsgId) -> Result<HeaderValue, Error> {
+    let encoded = default_identifier_policy().write(name, std::slice::from_ref(id))?;
+    Ok(pre_encoded(name, encoded))
+}
+
+fn default_identifier_policy() -> &'static IdentifierPolicy {
+    static DEFAULT: std::sync::LazyLock<IdentifierPolicy> =
+        std::sync::LazyLock::new(IdentifierPolicy::new);
+    &DEFAULT
 }
 
 /// The policy in force when a message or part names none: the installed
 /// [`Config`](crate::Config)'s, else the default [`IdentifierPolicy`].
 pub(crate) fn default_policy() -> &'static dyn HeaderPolicy {
-    static DEFAULT: std::sync::LazyLock<IdentifierPolicy> =
-        std::sync::LazyLock::new(IdentifierPolicy::new);
     match crate::Config::installed().and_then(|c| c.policy_ref()) {
         Some(p) => p.as_ref(),
-        None => &*DEFAULT,
+        None => default_identifier_policy(),
     }
 }
 

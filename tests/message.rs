@@ -347,3 +347,29 @@ fn message_converts_and_derefs_to_lettre() {
     let inner: lettre::Message = m.clone().into();
     assert_eq!(inner.formatted(), m.formatted());
 }
+
+#[test]
+fn author_set_through_header_or_mailbox_is_still_used() {
+    if std::env::var_os("MESSAGE_ID_DOMAIN").is_some() {
+        return;
+    }
+    let right = |m: &Message| m.message_id().unwrap().right().to_owned();
+    let m = Message::builder()
+        .header(header::From::from(letterhead::message::Mailboxes::from(
+            "a@header-from.example".parse::<Mailbox>().unwrap(),
+        )))
+        .to("user@example.org".parse().unwrap())
+        .body(String::new())
+        .unwrap();
+    assert_eq!(right(&m), "header-from.example");
+    // Sender set through header() wins over a From set through from().
+    let m = Message::builder()
+        .from("a@from.example".parse().unwrap())
+        .header(header::Sender::from(
+            "b@header-sender.example".parse::<Mailbox>().unwrap(),
+        ))
+        .to("user@example.org".parse().unwrap())
+        .body(String::new())
+        .unwrap();
+    assert_eq!(right(&m), "header-sender.example");
+}
