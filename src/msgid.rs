@@ -700,27 +700,39 @@ fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
         return Err(Reason::Empty);
     }
     // One pass notes what the checks below need; they then report the worst problem first:
-    // a control character could break the header open.
+    // a control character could break the header open. Bytes, for speed: a non-ASCII
+    // character is decoded only where one starts.
     let mut control = None;
     let (mut quote, mut paren, mut space, mut encoded_word) = (false, false, false, false);
     let (mut at, mut ats) = (None, 0);
-    let mut prev = '\0';
-    for (i, c) in inner.char_indices() {
-        match c {
-            '@' => {
+    let b = inner.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'@' => {
                 ats += 1;
                 at.get_or_insert(i);
             }
-            '"' => quote = true,
-            '(' | ')' => paren = true,
-            '?' if prev == '=' => encoded_word = true,
-            c if c.is_control() => {
-                control.get_or_insert(c);
+            b'"' => quote = true,
+            b'(' | b')' => paren = true,
+            b'?' if i > 0 && b[i - 1] == b'=' => encoded_word = true,
+            c @ (0..=0x1f | 0x7f) => {
+                control.get_or_insert(c as char);
             }
-            c if c.is_whitespace() => space = true,
+            b' ' => space = true,
+            0x80.. => {
+                let c = inner[i..].chars().next().unwrap_or_default();
+                if c.is_control() {
+                    control.get_or_insert(c);
+                } else if c.is_whitespace() {
+                    space = true;
+                }
+                i += c.len_utf8();
+                continue;
+            }
             _ => {}
         }
-        prev = c;
+        i += 1;
     }
     if let Some(c) = control {
         return Err(Reason::Control(c));
@@ -742,11 +754,11 @@ fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
     if left.is_empty() {
         return Err(Reason::EmptyLeft);
     }
-    for c in left.chars() {
+    for &c in left.as_bytes() {
         if c.is_ascii() {
             // dot-atom-text; extra dots (obs-id-left) are harmless and occur in real mail.
-            if !(is_atext(c as u8) || c == '.') {
-                return Err(Reason::InvalidChar(c));
+            if !(is_atext(c) || c == b'.') {
+                return Err(Reason::InvalidChar(c as char));
             }
         } else if !smtputf8 {
             return Err(Reason::NonAsciiLeft);

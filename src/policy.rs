@@ -418,73 +418,62 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
         })
     };
     let b = encoded.as_bytes();
-    // One pass, line by line; the first line already holds `Name: `.
-    let (mut line, mut len, mut content, mut any) = (1, name.len() + 2, false, false);
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\r' if b.get(i + 1) == Some(&b'\n') => {
-                if len > HARD_LINE_LIMIT {
-                    return fail(format!(
-                        "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
-                    ));
-                }
-                if line > 1 && !content {
-                    return fail(format!("line {line} is blank"));
-                }
-                line += 1;
-                if !matches!(b.get(i + 2), Some(b' ' | b'\t')) {
-                    return fail(format!(
-                        "line {line} follows a line break without a space: header injection"
-                    ));
-                }
-                (len, content) = (0, false);
-                i += 2;
-                continue;
+    let mut any = false;
+    let (mut start, mut line) = (0, 1);
+    loop {
+        // The line runs to the next CR; a CR is only ever the start of CRLF + space or tab.
+        let end = b[start..]
+            .iter()
+            .position(|&c| c == b'\r')
+            .map_or(b.len(), |p| start + p);
+        let text = &b[start..end];
+        let len = text.len() + if line == 1 { name.len() + 2 } else { 0 };
+        if len > HARD_LINE_LIMIT {
+            return fail(format!(
+                "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
+            ));
+        }
+        // Printable ASCII, space and tab: one quick pass; anything else is looked at closely.
+        if !text.iter().all(|&c| matches!(c, b' '..=b'~' | b'\t')) {
+            let text = &encoded[start..end];
+            if !smtputf8 && !text.is_ascii() {
+                return fail("non-ASCII value outside SMTPUTF8 mode".into());
             }
-            b'=' if b.get(i + 1) == Some(&b'?') => {
-                return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into())
-            }
-            b' ' | b'\t' => {}
-            0x21..=0x7e => content = true,
-            0x80.. => {
-                if !smtputf8 {
-                    return fail("non-ASCII value outside SMTPUTF8 mode".into());
-                }
-                let c = encoded[i..].chars().next().unwrap_or_default();
-                if c.is_control() {
-                    return fail(format!(
-                        "line {line} holds control character U+{:04X}",
-                        c as u32
-                    ));
-                }
-                content = true;
-                len += c.len_utf8();
-                i += c.len_utf8();
-                any = true;
-                continue;
-            }
-            c => {
+            if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\t') {
                 return fail(format!(
                     "line {line} holds control character U+{:04X}",
-                    u32::from(c)
-                ))
+                    c as u32
+                ));
             }
         }
+        let mut from = 0;
+        while let Some(p) = text[from..].iter().position(|&c| c == b'=') {
+            if text.get(from + p + 1) == Some(&b'?') {
+                return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
+            }
+            from += p + 1;
+        }
+        let content = text.iter().any(|&c| c != b' ' && c != b'\t');
+        if line > 1 && !content {
+            return fail(format!("line {line} is blank"));
+        }
         any |= content;
-        len += 1;
-        i += 1;
+        if end == b.len() {
+            break;
+        }
+        if b.get(end + 1) != Some(&b'\n') {
+            return fail(format!("line {line} holds control character U+000D"));
+        }
+        line += 1;
+        if !matches!(b.get(end + 2), Some(b' ' | b'\t')) {
+            return fail(format!(
+                "line {line} follows a line break without a space: header injection"
+            ));
+        }
+        start = end + 2;
     }
     if !any {
         return fail("empty value".into());
-    }
-    if len > HARD_LINE_LIMIT {
-        return fail(format!(
-            "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
-        ));
-    }
-    if line > 1 && !content {
-        return fail(format!("line {line} is blank"));
     }
     Ok(())
 }
@@ -519,10 +508,18 @@ pub fn write_header(
 /// The lettre header value for `encoded`, which [`verify`] has passed: the only place
 /// letterhead calls `HeaderValue::dangerous_new_pre_encoded`.
 fn pre_encoded(name: &HeaderName, encoded: String) -> HeaderValue {
-    // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded.
-    let mut raw = encoded.replace("\r\n", "");
-    let blanks = raw.len() - raw.trim_start().len();
-    raw.drain(..blanks);
+    // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded (verify
+    // let a CR or LF through only as part of a fold).
+    let unfolded = encoded.trim_start_matches(['\r', '\n', ' ', '\t']);
+    let mut raw = String::with_capacity(unfolded.len());
+    for (k, part) in unfolded.split('\r').enumerate() {
+        // Each part after the first starts with the LF of its CRLF.
+        raw.push_str(if k == 0 {
+            part
+        } else {
+            part.strip_prefix('\n').unwrap_or(part)
+        });
+    }
     HeaderValue::dangerous_new_pre_encoded(name.clone(), raw, encoded)
 }
 
