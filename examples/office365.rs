@@ -65,13 +65,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let pem = std::fs::read(&path).map_err(|e| format!("SMTP_CA_CERT {path}: {e}"))?;
         tls = tls.add_root_certificate(Certificate::from_pem(&pem)?);
     }
-    let mailer = AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?
-        .port(port)
-        .tls(Tls::Required(tls.build()?))
-        .credentials(Credentials::new(user.clone(), password))
-        // Office 365 offers AUTH LOGIN (and XOAUTH2); PLAIN for other servers.
-        .authentication(vec![Mechanism::Login, Mechanism::Plain])
-        .build();
+    // Named, as lettre needs where more than one async executor feature is on.
+    let mailer: AsyncSmtpTransport<Tokio1Executor> =
+        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?
+            .port(port)
+            .tls(Tls::Required(tls.build()?))
+            .credentials(Credentials::new(user.clone(), password))
+            // Office 365 offers AUTH LOGIN (and XOAUTH2); PLAIN for other servers.
+            .authentication(vec![Mechanism::Login, Mechanism::Plain])
+            .build();
 
     let mut email = Message::builder()
         .from(user.parse()?)
@@ -86,10 +88,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let email = email.body(String::from("Sent with letterhead through SMTP AUTH.\n"))?;
 
     let id = email
-        .headers()
-        .get_raw("Message-ID")
-        .unwrap_or("")
-        .to_owned();
+        .message_id()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     let response = mailer.send(email).await?;
     println!(
         "sent {id}: {}",

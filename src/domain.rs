@@ -401,6 +401,7 @@ fn host_domain() -> Option<&'static Domain> {
 
 /// A host name is used only if it is a multi-label, short domain of letters, digits and
 /// hyphens.
+#[cfg(any(feature = "hostname", test))]
 fn usable_host(name: &str) -> Option<Domain> {
     if !name
         .bytes()

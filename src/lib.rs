@@ -53,6 +53,7 @@ pub mod msgid;
 pub mod policy;
 #[cfg(feature = "builder")]
 pub mod reply;
+#[cfg(feature = "builder")]
 mod rfc2047;
 pub mod transport;
 

@@ -206,7 +206,7 @@ async fn load(fixture: Fixture) {
     // messages: half in a first round, half in a second, in the order letterhead, lettre,
     // lettre, letterhead, after a warm-up (Postfix forks its smtpd processes on first use).
     let lh_mailer = pooled(&fixture);
-    let lettre_mailer =
+    let lettre_mailer: lettre::AsyncSmtpTransport<lettre::Tokio1Executor> =
         lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
             .port(fixture.smtp_port)
             .timeout(Some(Duration::from_secs(20)))
