@@ -23,10 +23,22 @@ use std::{borrow::Cow, fmt, sync::OnceLock};
 use crate::{error::Reason, msgid::parse_id_right, Error};
 
 /// The environment variable that names the Message-ID domain (step 3 of the order).
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(letterhead::domain::ENV_VAR, "MESSAGE_ID_DOMAIN");
+/// ```
 pub const ENV_VAR: &str = "MESSAGE_ID_DOMAIN";
 
 /// The longest host name used as a Message-ID domain (step 5): `Message-ID: <` + 32 + `@` +
 /// host + `>` fits in 78 characters.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(letterhead::domain::HOSTNAME_MAX_LEN, 31);
+/// ```
 pub const HOSTNAME_MAX_LEN: usize = 78 - "Message-ID: <".len() - 32 - "@>".len();
 
 /// A validated Message-ID domain: a dot-atom or `[...]` literal of at most
@@ -47,6 +59,12 @@ pub struct Domain(Box<str>);
 
 impl Domain {
     /// The longest domain accepted, in octets (the DNS limit).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::Domain::MAX_LEN, 253);
+    /// ```
     pub const MAX_LEN: usize = 253;
 
     /// Validates `s` as a Message-ID domain.

@@ -56,6 +56,12 @@ const NO_HEADER: &str = "msg-id";
 impl MsgId {
     /// The longest msg-id, brackets included: one that needs a continuation line of its own,
     /// `" " msg-id`, still fits RFC 5322's 998-octet line limit (section 2.1.1).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(letterhead::MsgId::MAX_LEN, 997);
+    /// ```
     pub const MAX_LEN: usize = 997;
 
     /// Parses one msg-id for ASCII mail: id-left must be ASCII, and a non-ASCII id-right is

@@ -27,9 +27,21 @@ use crate::{
 };
 
 /// RFC 5322 section 2.1.1: a line MUST be at most 998 octets, excluding CRLF.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(letterhead::policy::HARD_LINE_LIMIT, 998);
+/// ```
 pub const HARD_LINE_LIMIT: usize = 998;
 
 /// RFC 5322 section 2.1.1: a line SHOULD be at most 78 characters, excluding CRLF.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(letterhead::policy::SOFT_LINE_LIMIT, 78);
+/// ```
 pub const SOFT_LINE_LIMIT: usize = 78;
 
 /// Writes the headers it names; the one place that decides how they are folded.
