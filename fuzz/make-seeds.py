@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora, fuzz/corpus/<target>/seed-*, from values in letterhead's tests.
+
+Run from anywhere: python3 fuzz/make-seeds.py. Only seed-* files are tracked in git (see
+fuzz/.gitignore); what the fuzzer grows goes to fuzz/work/ (scripts/fuzz-smoke) or, for a
+plain `cargo fuzz run <target>`, next to the seeds, ignored.
+"""
+import hashlib
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HEROKU = ("<154810422972.4.16142961424846318784@"
+          "aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com>")
+LONGEST = "<" + "a" * (997 - len("<@example.com>")) + "@example.com>"  # 997 octets
+
+# From src/msgid.rs, src/policy.rs, tests/message.rs, tests/properties.rs and the README.
+IDS = [
+    HEROKU,
+    "  <1548.4.1614@büro.example> ",
+    "<a@b>",
+    "a@b",
+    " \t<a@b> ",
+    "(c) <a@b> (d)",
+    "\r\n <a@b>",
+    "<a@[127.0.0.1]>",
+    "<a..b.@c>",
+    "<!#$%&'*+-/^_`{|}~@x>",
+    "<x@büro.example>",
+    "<x@例え.テスト>",
+    "<CAF9a7kq3@mx.büro.example>",
+    "<x@bü_ro.example>",
+    "<x@bü..example>",
+    "<grüße@example.com>",
+    "<ä@b> <c@d>",
+    "<>",
+    "<ab>",
+    "<a@b@c>",
+    "<@b>",
+    "<a@>",
+    "<a@b",
+    "(x <a@b>",
+    "hello",
+    "<a b@c>",
+    '<"a b"@c>',
+    "<a(c)@b>",
+    "<a@b..c>",
+    "<a@.b>",
+    "<a;b@c>",
+    "<a@b,c>",
+    "<a@[1.2\\]>",
+    "<a@[1.2>",
+    "<=?utf-8?q?x?=@b>",
+    "=?utf-8?b?PENBRjlhN2txM0BteC5iw7xyby5leGFtcGxlPg==?=",
+    "<a@b> <c@d>",
+    "<a@b>\r\nBcc: victim@example.com",
+    "<a@b>\nBcc: victim@example.com",
+    "<a@b>\rX: y",
+    "<a\r\n@b>",
+    "<a\0@b>",
+    "<a\x1b@b>",
+    "<a\x7f@b>",
+    "<a\u0085@b>",
+    "(\r\nBcc: x) <a@b>",
+    "<a@b>\r\n",
+    "<a@b>\r\n \r\n <c@d>",
+    '<a "b\r\n@c>',
+    "<c@x>,<a@x> , <b@x>\r\n\t<a@x> (comment (nested)) d@x",
+    "<a@x.example>, <b@x.example>\r\n (thread) <a@x.example> c@x.example",
+    "<a@büro.example> <a@xn--bro-hoa.example>",
+    "(a \\) b) <a@b> (\\(",
+    LONGEST,
+    LONGEST.replace("<", "<a", 1),
+    " ".join("<%02d.%s@mail.example.com>" % (i, "q" * 68) for i in range(12)),
+    ",".join("<%03d.abcdefgh@example.com>" % i for i in range(20)),
+]
+
+# (selector, soft limit byte, flags, value): selector picks Message-ID, In-Reply-To,
+# References, Resent-Message-ID, Original-Message-ID, Content-ID, X-Entity-Ref-ID, or the
+# 76-octet list header; see fuzz_targets/policy_roundtrip.rs.
+POLICY = [
+    (0, 78, 0, HEROKU),
+    (0, 78, 0, LONGEST),
+    (7, 78, 0, LONGEST),
+    (7, 78, 0, LONGEST + " <a@b>"),
+    (4, 78, 0, "<" + "a" * 60 + "@example.com>"),
+    (1, 78, 0, "<CAF9a7kq3@mx.büro.example>"),
+    (1, 78, 0, "<a@b>\r\nBcc: victim@example.com"),
+    (1, 1, 0, "<a@b> <c@d>"),
+    (2, 78, 0, " ".join("<%02d.%s@mail.example.com>" % (i, "q" * 68) for i in range(8))),
+    (2, 78, 0, ",".join("<%03d.abcdefgh@example.com>" % i for i in range(20))),
+    (2, 120, 0, ", ".join("<%d.%s@example.com>" % (i, "z" * 30) for i in range(10))),
+    (2, 255, 0, ", ".join("<%d.%s@example.com>" % (i, "z" * 30) for i in range(30))),
+    (2, 78, 0, "<c@x>,<a@x> , <b@x>\r\n\t<a@x> (comment (nested)) d@x"),
+    (2, 78, 0, "<a@büro.example> <a@xn--bro-hoa.example>"),
+    (0, 78, 1, "<grüße@example.com>"),
+    (0, 78, 0, "<grüße@example.com>"),
+    (1, 78, 1, "<ä@b> <c@d>"),
+    (3, 78, 0, "<resent@büro.example>"),
+    (5, 78, 0, "<logo@example.com>"),
+    (5, 78, 0, "<img src=cid:logo>"),
+    (5, 78, 0, "123"),
+    (5, 78, 0, "<part1.06090408.01060107>"),
+    (5, 78, 0, "<logo@büro.example>"),
+    (5, 78, 1, "<grüße>"),
+    (6, 78, 0, "ref@example.com"),
+    (6, 78, 0, "<a@b> <c@d>"),
+    (0, 78, 0, "<a@b> <c@d>"),
+    (0, 78, 0, "=?utf-8?b?PGFAYj4=?="),
+    (1, 78, 0, "<a@[127.0.0.1]> <b@[::1]>"),
+    (2, 0, 0, "<a@b>\r\n <c@d>"),
+    (2, 78, 0, "<a@b>\r\n \r\n <c@d>"),
+    (2, 78, 0, "<a@b>\nX: y"),
+    (1, 78, 0, ""),
+    (1, 78, 0, " , "),
+]
+
+DOMAINS = [
+    "mail.example.com",
+    "büro.example",
+    "Büro.example",
+    "mx.büro.example",
+    "EXAMPLE.com",
+    "xn--bro-hoa.example",
+    "例え.テスト",
+    "[192.0.2.1]",
+    "[127.0.0.1]",
+    "localhost",
+    "vm",
+    "web-1.example.com",
+    "aaf39fce-569e-473a-9453-6862595bd8da.prvt.dyno.rt.heroku.com",
+    "bad domain>",
+    "",
+    "example.com\r\nBcc: x@y",
+    "a..b",
+    "a.b.",
+    ".a",
+    "ex<ample.com",
+    "=?utf-8?q?x?=",
+    "bü_ro.example",
+    "a" * 250 + ".example",
+    "a" * 240 + ".example",
+    "x@y.example",
+    "ex(ample).com",
+]
+
+SEP = b"\xff"
+
+
+def msg(flags, in_reply_to="", message_id="", domain="", extra="", *refs, flags2=0, cid=""):
+    fields = [in_reply_to, message_id, domain, extra, cid, *refs]
+    return bytes([flags, flags2]) + SEP + SEP.join(f.encode() for f in fields)
+
+
+# flags: 1 In-Reply-To, 2 message_id(Some), 4 message_id_domain, 8 SMTPUTF8 policy,
+# 16/32/48 extra as Content-ID / Resent-Message-ID / Original-Message-ID, 64 References
+# through header(), 128 In-Reply-To through header(); flags2: 1 an inline part with
+# Content-ID cid, 2 its Content-ID from new_content_id(); see fuzz_targets/message_build.rs.
+MESSAGES = [
+    msg(0),
+    msg(1, "<CAF9a7kq3@mx.büro.example>"),
+    msg(1 | 4, "<CAF9a7kq3@mx.büro.example>", "", "acme.example", "",
+        "<root@büro.example>", "<CAF9a7kq3@mx.büro.example>"),
+    msg(2, "", HEROKU),
+    msg(2, "", "<given@example.com>"),
+    msg(4, "", "", "büro.example"),
+    msg(4, "", "", "bad domain>"),
+    msg(4, "", "", "[192.0.2.1]"),
+    msg(1, "<a@b>\r\nBcc: victim@example.net"),
+    msg(1 | 128, "<a@b>\nX-Evil: 1"),
+    msg(0, "", "", "", "", "<1@example.com>", "<2@example.com> <1@example.com>"),
+    msg(64, "", "", "", "", "<root@example.org>", "<parent@example.org>"),
+    msg(16, "", "", "", "<logo@example.com>"),
+    msg(32, "", "", "", "<resent@büro.example>"),
+    msg(48, "", "", "", "<orig@example.com> <second@example.com>"),
+    msg(8 | 1 | 2, "<grüße@example.com>", "<ä@example.com>"),
+    msg(1 | 2, "<grüße@example.com>", "<ä@example.com>"),
+    msg(0, "", "", "", "", *("<%02d.%s@mail.example.com>" % (i, "q" * 68) for i in range(30))),
+    msg(2, "", LONGEST),
+    msg(1, ""),
+    msg(0, "", "", "", "", "(", ")"),
+    msg(0, flags2=1, cid="logo"),
+    msg(0, flags2=1, cid="logo@büro.example"),
+    msg(0, flags2=1, cid="a b"),
+    msg(0, flags2=1, cid="part1.06090408.01060107"),
+    msg(4, "", "", "mail.acme.example", flags2=3),
+    msg(4, "", "", "[192.0.2.1]", flags2=3),
+    msg(16, "", "", "", "123"),
+]
+
+
+def write(target, items):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    for old in os.listdir(d):
+        if old.startswith("seed-"):
+            os.remove(os.path.join(d, old))
+    for data in items:
+        if isinstance(data, str):
+            data = data.encode()
+        name = "seed-" + hashlib.sha1(data).hexdigest()[:16]
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print(f"{target}: {len(items)} seeds")
+
+
+CORPUS = os.path.join(HERE, "..", "tests", "corpus")
+LINT = [open(os.path.join(CORPUS, f), "rb").read() for f in sorted(os.listdir(CORPUS))
+        if f.endswith(".eml")]
+BASE = "From: a@example.com\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+LINT += [s.encode() for s in [
+    BASE + "Message-ID: <1@example.com>\r\nReferences: <a@b.exa\r\n mple>\r\n\r\n",
+    BASE + "Message-ID: <" + "a" * 1000 + "@example.com>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\n\n",
+    BASE + "Message-ID: <1@example.com>\rX: y\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nSubject: grüße\r\n\r\n",
+    BASE + "Message-ID: <1@localhost>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nmessage-id: <2@example.com>\r\n\r\n",
+    BASE + "Message-ID: 1@example.com\r\n\r\n",
+    BASE + "Message-ID: <1 2@example.com>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nIn-Reply-To: =?utf-8?q?=3Ca=40b=3E?=\r\n\r\n",
+    BASE + "Message-ID: =?utf-8?b?PGFAYj4NCkJjYzogeEB5?=\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nReferences: a@b.example, <c@büro.example>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nContent-ID: =?utf-8?q?=3Clogo=3E?=\r\n\r\n",
+    ":\r\n \r\n\r\n",
+    "(((((\r\n",
+]]
+
+def parent(limit, flags, message_id, references="", in_reply_to=""):
+    return bytes([limit, flags]) + SEP.join(f.encode() for f in [message_id, references, in_reply_to])
+
+
+# flags: 1 References given, 2 In-Reply-To given; see fuzz_targets/reply.rs.
+REPLY = [
+    parent(20, 2, "<p@x>", "", "<a@x>"),
+    parent(20, 2, "<p@x>", "", "<a@x> <b@x>"),
+    parent(20, 3, "<p@x>", "<r@x>", "<a@x>"),
+    parent(20, 1, "<p@x>", "<r@x> <p@x> <m@x>"),
+    parent(20, 1, "<p@x>", ",".join("<%d@x>" % i for i in range(100))),
+    parent(2, 1, "<p@x>", " ".join("<%d@x>" % i for i in range(10))),
+    parent(0, 0, "=?utf-8?b?PGFAYj4NCkJjYzogeEB5?="),
+    parent(20, 1, "<p@x>", "=?koi8-r?b?AAAA?="),
+    parent(20, 3, HEROKU, "=?utf-8?b?PENBRjlhN2txM0BteC5iw7xyby5leGFtcGxlPg==?=",
+           "=?utf-8?b?PENBRjlhN2txM0BteC5iw7xyby5leGFtcGxlPg==?="),
+    parent(20, 1, "<1548@büro.example>", "<root@büro.example>\r\n (thread) <a@x.example>"),
+    parent(20, 2, "<p@x>", "", "=?utf-8?q?=3Ca=40b=3E?="),
+    parent(20, 2, "<p@x>", "", "=?iso-8859-1?q?=3Cgr=FC=DFe=40x=3E?="),
+    parent(5, 1, "<p@x>", "=?utf-8?b?PGFAYj4=?= =?utf-8?b?PGNAZD4=?="),
+]
+
+write("msgid_parse", IDS)
+write("reply", REPLY)
+write("lint", LINT)
+write("policy_roundtrip", [bytes([s, l, f]) + v.encode() for s, l, f, v in POLICY])
+write("domain", DOMAINS)
+write("message_build", MESSAGES)
