@@ -33,101 +33,39 @@
 use std::{env, error::Error, fmt};
 
 use actix_web::{http::StatusCode, post, web, App, HttpResponse, HttpServer, ResponseError};
-use letterhead::{
-    message::{header::ContentType, Mailbox},
-    reply::Parent,
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
-use serde::{Deserialize, Serialize};
 
-struct AppState {
-    mailer: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-/// `POST /signup`, a form: `email=...`.
-#[derive(Deserialize)]
-struct Signup {
-    email: String,
-}
-
-/// `POST /reply`, JSON: the recipient, and the parent message's headers as your inbox
-/// (IMAP, a webhook) gives them; RFC 2047-encoded ids are accepted and sent plain.
-#[derive(Deserialize)]
-struct Reply {
-    to: String,
-    /// The parent's Message-ID.
-    message_id: String,
-    /// The parent's References, if it has one.
-    references: Option<String>,
-    /// The parent's In-Reply-To, if it has one.
-    in_reply_to: Option<String>,
-    subject: Option<String>,
-    body: String,
-}
-
-/// The identifier headers of the message sent.
-#[derive(Serialize)]
-struct Sent {
-    message_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    in_reply_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    references: Option<String>,
-}
+#[path = "shared/mailer.rs"]
+mod mailer;
+use mailer::{MailError, Mailer, Reply, Sent, Signup};
 
 #[post("/signup")]
 async fn signup(
-    app: web::Data<AppState>,
+    mailer: web::Data<Mailer>,
     form: web::Form<Signup>,
 ) -> Result<web::Json<Sent>, AppError> {
-    let email = Message::builder()
-        .from(app.from.clone())
-        .to(form.email.parse()?)
-        .subject("Welcome!")
-        .header(ContentType::TEXT_PLAIN)
-        .body(String::from("Thanks for signing up.\n"))?;
-    send(&app, email).await
+    Ok(web::Json(mailer.welcome(form.into_inner()).await?))
 }
 
 #[post("/reply")]
 async fn reply(
-    app: web::Data<AppState>,
+    mailer: web::Data<Mailer>,
     req: web::Json<Reply>,
 ) -> Result<web::Json<Sent>, AppError> {
-    let req = req.into_inner();
-    let parent = Parent::from_headers(
-        &req.message_id,
-        req.references.as_deref(),
-        req.in_reply_to.as_deref(),
-    )?;
-    let email = Message::builder()
-        .from(app.from.clone())
-        .to(req.to.parse()?)
-        .subject(req.subject.unwrap_or_else(|| "Re: your message".to_owned()))
-        .replying_to(&parent)
-        .header(ContentType::TEXT_PLAIN)
-        .body(req.body)?;
-    send(&app, email).await
-}
-
-async fn send(app: &AppState, email: Message) -> Result<web::Json<Sent>, AppError> {
-    let header = |name| email.headers().get_raw(name).map(str::to_owned);
-    let sent = Sent {
-        message_id: header("Message-ID").unwrap_or_default(),
-        in_reply_to: header("In-Reply-To"),
-        references: header("References"),
-    };
-    app.mailer
-        .send(email)
-        .await
-        .map_err(|e| AppError(StatusCode::BAD_GATEWAY, e.to_string()))?;
-    Ok(web::Json(sent))
+    Ok(web::Json(mailer.reply(req.into_inner()).await?))
 }
 
 /// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server.
 #[derive(Debug)]
 struct AppError(StatusCode, String);
+
+impl From<MailError> for AppError {
+    fn from(e: MailError) -> Self {
+        match e {
+            MailError::Input(e) => AppError(StatusCode::BAD_REQUEST, e),
+            MailError::Smtp(e) => AppError(StatusCode::BAD_GATEWAY, e),
+        }
+    }
+}
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -145,32 +83,14 @@ impl ResponseError for AppError {
     }
 }
 
-impl From<letterhead::Error> for AppError {
-    fn from(e: letterhead::Error) -> Self {
-        AppError(StatusCode::BAD_REQUEST, e.to_string())
-    }
-}
-
-impl From<letterhead::address::AddressError> for AppError {
-    fn from(e: letterhead::address::AddressError) -> Self {
-        AppError(StatusCode::BAD_REQUEST, format!("address: {e}"))
-    }
-}
-
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    letterhead::Config::from_env()?.install()?;
-    let url = env::var("SMTP_URL").map_err(|_| "SMTP_URL is not set, e.g. smtp://127.0.0.1:25")?;
-    let from = env::var("MAIL_FROM").unwrap_or_else(|_| "Example App <app@example.com>".into());
-    let state = web::Data::new(AppState {
-        mailer: AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?.build(),
-        from: from.parse()?,
-    });
-
+    // One mailer, and so one connection pool, shared by every worker.
+    let mailer = web::Data::new(Mailer::from_env()?);
     let addr = env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(state.clone())
+            .app_data(mailer.clone())
             .service(signup)
             .service(reply)
     })

@@ -36,132 +36,50 @@ use axum::{
     routing::post,
     Form, Json, Router,
 };
-use letterhead::{
-    message::{header::ContentType, Mailbox},
-    reply::Parent,
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone)]
-struct AppState {
-    mailer: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-/// `POST /signup`, a form: `email=...`.
-#[derive(Deserialize)]
-struct Signup {
-    email: String,
-}
-
-/// `POST /reply`, JSON: the recipient, and the parent message's headers as your inbox
-/// (IMAP, a webhook) gives them; RFC 2047-encoded ids are accepted and sent plain.
-#[derive(Deserialize)]
-struct Reply {
-    to: String,
-    /// The parent's Message-ID.
-    message_id: String,
-    /// The parent's References, if it has one.
-    references: Option<String>,
-    /// The parent's In-Reply-To, if it has one.
-    in_reply_to: Option<String>,
-    subject: Option<String>,
-    body: String,
-}
-
-/// The identifier headers of the message sent.
-#[derive(Serialize)]
-struct Sent {
-    message_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    in_reply_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    references: Option<String>,
-}
+#[path = "shared/mailer.rs"]
+mod mailer;
+use mailer::{MailError, Mailer, Reply, Sent, Signup};
 
 async fn signup(
-    State(app): State<AppState>,
+    State(mailer): State<Mailer>,
     Form(form): Form<Signup>,
 ) -> Result<Json<Sent>, AppError> {
-    let email = Message::builder()
-        .from(app.from.clone())
-        .to(form.email.parse()?)
-        .subject("Welcome!")
-        .header(ContentType::TEXT_PLAIN)
-        .body(String::from("Thanks for signing up.\n"))?;
-    send(&app, email).await
+    Ok(Json(mailer.welcome(form).await?))
 }
 
 async fn reply(
-    State(app): State<AppState>,
+    State(mailer): State<Mailer>,
     Json(req): Json<Reply>,
 ) -> Result<Json<Sent>, AppError> {
-    let parent = Parent::from_headers(
-        &req.message_id,
-        req.references.as_deref(),
-        req.in_reply_to.as_deref(),
-    )?;
-    let email = Message::builder()
-        .from(app.from.clone())
-        .to(req.to.parse()?)
-        .subject(req.subject.unwrap_or_else(|| "Re: your message".to_owned()))
-        .replying_to(&parent)
-        .header(ContentType::TEXT_PLAIN)
-        .body(req.body)?;
-    send(&app, email).await
-}
-
-async fn send(app: &AppState, email: Message) -> Result<Json<Sent>, AppError> {
-    let header = |name| email.headers().get_raw(name).map(str::to_owned);
-    let sent = Sent {
-        message_id: header("Message-ID").unwrap_or_default(),
-        in_reply_to: header("In-Reply-To"),
-        references: header("References"),
-    };
-    app.mailer
-        .send(email)
-        .await
-        .map_err(|e| AppError(StatusCode::BAD_GATEWAY, e.to_string()))?;
-    Ok(Json(sent))
+    Ok(Json(mailer.reply(req).await?))
 }
 
 /// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server.
-struct AppError(StatusCode, String);
+struct AppError(MailError);
 
-impl From<letterhead::Error> for AppError {
-    fn from(e: letterhead::Error) -> Self {
-        AppError(StatusCode::BAD_REQUEST, e.to_string())
-    }
-}
-
-impl From<letterhead::address::AddressError> for AppError {
-    fn from(e: letterhead::address::AddressError) -> Self {
-        AppError(StatusCode::BAD_REQUEST, format!("address: {e}"))
+impl From<MailError> for AppError {
+    fn from(e: MailError) -> Self {
+        AppError(e)
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.1 });
-        (self.0, Json(body)).into_response()
+        let (status, error) = match self.0 {
+            MailError::Input(e) => (StatusCode::BAD_REQUEST, e),
+            MailError::Smtp(e) => (StatusCode::BAD_GATEWAY, e),
+        };
+        (status, Json(serde_json::json!({ "error": error }))).into_response()
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    letterhead::Config::from_env()?.install()?;
-    let url = env::var("SMTP_URL").map_err(|_| "SMTP_URL is not set, e.g. smtp://127.0.0.1:25")?;
-    let from = env::var("MAIL_FROM").unwrap_or_else(|_| "Example App <app@example.com>".into());
-    let state = AppState {
-        mailer: AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?.build(),
-        from: from.parse()?,
-    };
-
     let app = Router::new()
         .route("/signup", post(signup))
         .route("/reply", post(reply))
-        .with_state(state);
+        .with_state(Mailer::from_env()?);
     let addr = env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
