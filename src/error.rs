@@ -7,7 +7,7 @@
 //! log line such as
 //!
 //! ```text
-//! In-Reply-To: "<a@b>\r\nBcc: x@y": line break (U+000D) in a msg-id; a header value cannot hold one
+//! In-Reply-To: "<a@b>\r\nBcc: x@y": control character U+000D in a msg-id; a header value cannot hold one
 //! ```
 
 use std::fmt;

@@ -27,7 +27,7 @@ use crate::{
     address::Envelope,
     domain::{resolve, resolve_with, Domain},
     mime::checked_singlepart,
-    policy::{apply_with, default_policy, write_generated, Override},
+    policy::{apply_with, default_identifier_policy, parse_references, write_generated, Override},
     Error, HeaderPolicy, MsgId,
 };
 
@@ -79,7 +79,8 @@ impl Message {
 
     /// The Message-ID the message carries, as written.
     ///
-    /// `None` only if it was removed through `headers_mut()` after the build.
+    /// `None` if it was removed through `headers_mut()` after the build, or if a custom policy
+    /// wrote something that does not parse as a msg-id.
     ///
     /// # Example
     ///
@@ -181,10 +182,10 @@ enum MessageIdIntent {
 pub struct MessageBuilder {
     inner: lettre::message::MessageBuilder,
     message_id: MessageIdIntent,
-    /// In-Reply-To and References as set (and, for References, appended) so far: raw,
-    /// validated at build time.
+    /// In-Reply-To and References as set (and, for References, appended: one piece per call)
+    /// so far: raw, validated at build time.
     in_reply_to: Option<String>,
-    references: Option<String>,
+    references: Vec<String>,
     domain: Option<String>,
     policy: Option<Arc<dyn HeaderPolicy>>,
     /// Domains of the first From and of the Sender, as `from()` and `sender()` set them: step
@@ -368,14 +369,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn references(mut self, id: String) -> Self {
-        self.references = Some(match self.references.take() {
-            Some(mut refs) => {
-                refs.push(' ');
-                refs.push_str(&id);
-                refs
-            }
-            None => id,
-        });
+        self.references.push(id);
         self
     }
 
@@ -405,11 +399,9 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn replying_to(mut self, parent: &crate::reply::Parent) -> Self {
-        self.references = Some(
-            parent
-                .references(crate::reply::ThreadLimit::default())
-                .to_string(),
-        );
+        self.references = vec![parent
+            .references(crate::reply::ThreadLimit::default())
+            .to_string()];
         self.in_reply_to(parent.message_id().to_string())
     }
 
@@ -483,7 +475,8 @@ impl MessageBuilder {
     }
 
     /// The [`HeaderPolicy`] for this message, instead of the installed [`crate::Config`]'s or
-    /// the default [`IdentifierPolicy`](crate::IdentifierPolicy).
+    /// the default [`IdentifierPolicy`](crate::IdentifierPolicy). Inline parts are made before
+    /// the message, so their Content-IDs follow the installed or default policy.
     ///
     /// # Example
     ///
@@ -610,7 +603,7 @@ impl MessageBuilder {
         if let Some(id) = probe.get_raw(&MESSAGE_ID) {
             self.message_id = MessageIdIntent::Given(id.to_owned());
         } else if let Some(refs) = probe.get_raw(&REFERENCES) {
-            self.references = Some(refs.to_owned());
+            self.references = vec![refs.to_owned()];
         } else if let Some(irt) = probe.get_raw(&IN_REPLY_TO) {
             self.in_reply_to = Some(irt.to_owned());
         } else {
@@ -745,7 +738,7 @@ impl MessageBuilder {
             .or_else(|| crate::Config::installed().and_then(|c| c.policy_ref()));
         let policy: &dyn HeaderPolicy = match chosen {
             Some(p) => p.as_ref(),
-            None => default_policy(),
+            None => default_identifier_policy(),
         };
         let mut generated = None;
         let generated_raw;
@@ -774,11 +767,13 @@ impl MessageBuilder {
                 }
             }
         };
+        // Each references() call is validated on its own, then the ids are joined.
+        let references = parse_references(&REFERENCES, &self.references, policy.smtputf8())?;
         let mut overrides = Vec::with_capacity(3);
         for (name, raw) in [
             (&MESSAGE_ID, message_id),
             (&IN_REPLY_TO, self.in_reply_to.as_deref()),
-            (&REFERENCES, self.references.as_deref()),
+            (&REFERENCES, references.as_deref()),
         ] {
             if let Some(raw) = raw {
                 overrides.push(Override { name, raw });

@@ -198,13 +198,17 @@ fn check_part(headers: &Headers) -> Option<Problem> {
             reason,
         })
     };
+    if !raw.is_ascii() {
+        // lettre encodes any non-ASCII word of a part header, whatever the policy's mode, and
+        // the part cannot tell a policy-written value from one set around it.
+        return problem(Reason::NotThroughPolicy);
+    }
     match parse_content_id(&CONTENT_ID, raw, policy.smtputf8()) {
         Err(Error::InvalidId { reason, .. }) => problem(reason),
-        Err(_) => problem(Reason::Empty),
+        Err(e) => unreachable!("parse_content_id only returns InvalidId: {e}"),
         // A value that does not stay as it is was set around the policy (for example through
-        // `SinglePart::builder().header(ContentId::from(..))`), and lettre encodes it.
+        // `SinglePart::builder().header(ContentId::from(..))`), and lettre writes it as given.
         Ok(cid) if cid.as_str() != raw.trim() => problem(Reason::NotThroughPolicy),
-        Ok(_) if !raw.is_ascii() && !policy.smtputf8() => problem(Reason::NotThroughPolicy),
         Ok(_) => None,
     }
 }
@@ -361,7 +365,8 @@ impl MultiPart {
     /// ```
     pub fn multipart(mut self, part: MultiPart) -> Self {
         if self.problem.is_none() {
-            self.problem = part.problem;
+            // The nested multipart's own headers, then its parts.
+            self.problem = check_part(part.inner.headers()).or(part.problem);
         }
         self.inner = self.inner.multipart(part.inner);
         self
@@ -417,7 +422,7 @@ impl MultiPart {
 
     /// The lettre multipart, or the first invalid Content-ID found in its parts.
     pub(crate) fn checked(self) -> Result<lettre::message::MultiPart, Error> {
-        match self.problem {
+        match self.problem.or_else(|| check_part(self.inner.headers())) {
             Some(p) => Err(p.into_error()),
             None => Ok(self.inner),
         }
@@ -575,6 +580,24 @@ mod tests {
                 assert_eq!(header, "Content-ID");
                 assert_eq!(reason, Reason::Control('\r'));
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_multiparts_own_content_id_and_ascii_values_set_around_the_policy_are_caught() {
+        let bad = MultiPart::builder()
+            .kind(MultiPartKind::Related)
+            .header(header::ContentId::from("<a@büro.example>".to_owned()))
+            .build();
+        assert!(MultiPart::mixed().multipart(bad.clone()).checked().is_err());
+        assert!(bad.checked().is_err());
+        // ASCII but not as the policy writes it: no angle brackets.
+        let part = SinglePart::builder()
+            .header(header::ContentId::from("a@b".to_owned()))
+            .body(vec![1u8]);
+        match MultiPart::related().singlepart(part).checked() {
+            Err(Error::InvalidId { reason, .. }) => assert_eq!(reason, Reason::NotThroughPolicy),
             other => panic!("{other:?}"),
         }
     }

@@ -608,6 +608,7 @@ pub(crate) fn parse_list(header: &str, s: &str, smtputf8: bool) -> Result<Vec<Ms
 fn scan(s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Reason> {
     let b = s.as_bytes();
     let mut ids: Vec<MsgId> = Vec::new();
+    let mut seen: Option<std::collections::HashSet<MsgId>> = None;
     let mut i = skip_cfws(b, 0)?;
     while i < b.len() {
         let (id, next) = if b[i] == b'<' {
@@ -637,7 +638,15 @@ fn scan(s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Reason> {
             }
             (id_from_parts(token, smtputf8)?, j)
         };
-        if !ids.contains(&id) {
+        // Repeats dropped; past a few ids a set keeps this linear.
+        let repeat = if ids.len() < 16 {
+            ids.contains(&id)
+        } else {
+            !seen
+                .get_or_insert_with(|| ids.iter().cloned().collect())
+                .insert(id.clone())
+        };
+        if !repeat {
             ids.push(id);
         }
         i = skip_cfws(b, next)?;

@@ -451,7 +451,13 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
             if !smtputf8 && !text.is_ascii() {
                 return fail("non-ASCII value outside SMTPUTF8 mode".into());
             }
-            if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\t') {
+            // Controls, and in UTF-8 the characters other software takes for line breaks
+            // (U+2028, U+2029, NEL is a control) or hides (U+FEFF).
+            if let Some(c) = text.chars().find(|&c| {
+                (c.is_control() && c != '\t')
+                    || (c.is_whitespace() && c != ' ' && c != '\t')
+                    || c == '\u{feff}'
+            }) {
                 return fail(format!(
                     "line {line} holds control character U+{:04X}",
                     c as u32
@@ -542,7 +548,32 @@ pub(crate) fn write_generated(name: &HeaderName, id: &MsgId) -> Result<HeaderVal
     Ok(pre_encoded(name, encoded))
 }
 
-fn default_identifier_policy() -> &'static IdentifierPolicy {
+/// The References pieces a builder collected (one per `references()` call), each validated on
+/// its own, joined: `None` when there are none.
+pub(crate) fn parse_references(
+    name: &HeaderName,
+    pieces: &[String],
+    smtputf8: bool,
+) -> Result<Option<String>, Error> {
+    match pieces {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => {
+            let mut joined = String::new();
+            for piece in pieces {
+                for id in parse_list(name, piece, smtputf8)? {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(id.as_str());
+                }
+            }
+            Ok(Some(joined))
+        }
+    }
+}
+
+pub(crate) fn default_identifier_policy() -> &'static IdentifierPolicy {
     static DEFAULT: std::sync::LazyLock<IdentifierPolicy> =
         std::sync::LazyLock::new(IdentifierPolicy::new);
     &DEFAULT
@@ -564,8 +595,9 @@ pub(crate) struct Override<'a> {
 }
 
 /// Rewrites every header of `headers` that `policy` takes over, taking the raw value from
-/// `overrides` where one is given. An override the policy does not take over is written as
-/// lettre writes any header.
+/// `overrides` where one is given. An override the policy does not take over (a custom policy
+/// that leaves out Message-ID, say) is written by the default [`IdentifierPolicy`]: the
+/// identifier headers the builder holds are never left to lettre's encoder.
 pub(crate) fn apply_with(
     policy: &dyn HeaderPolicy,
     headers: &mut Headers,
@@ -574,7 +606,7 @@ pub(crate) fn apply_with(
     let names = policy.header_names();
     for o in overrides {
         if !names.contains(o.name) {
-            headers.insert_raw(HeaderValue::new(o.name.clone(), o.raw.to_owned()));
+            headers.insert_raw(write_header(default_identifier_policy(), o.name, o.raw)?);
         }
     }
     for name in names {
@@ -737,6 +769,16 @@ mod tests {
             (long.as_str(), false),
         ] {
             assert!(verify("Message-ID", bad, utf8).is_err(), "{bad:?}");
+        }
+        for bad in [
+            "<a@b>\r\n",
+            "<a@b>\r\n ",
+            "<a\u{85}b@c>",
+            "<a\x7fb@c>",
+            "<a\u{2028}b@c>",
+            "<a\u{feff}b@c>",
+        ] {
+            assert!(verify("Message-ID", bad, true).is_err(), "{bad:?}");
         }
         assert!(verify("Message-ID", "<ä@b>", true).is_ok());
         // "Message-ID: " is 12 octets: 986 more make a 998-octet line.

@@ -103,7 +103,8 @@ impl Parent {
     /// # Errors
     ///
     /// [`Error::InvalidId`] naming the parent's header whose value is not valid, as
-    /// `parent Message-ID`, `parent References` or `parent In-Reply-To`.
+    /// `parent Message-ID`, `parent References` or `parent In-Reply-To`; [`Error::Policy`]
+    /// naming the header for an encoded-word that cannot be decoded.
     ///
     /// # Example
     ///

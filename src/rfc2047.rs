@@ -96,7 +96,12 @@ fn find_word(s: &str, from: usize) -> Option<Word<'_>> {
                 return None;
             }
             let text_start = charset.len() + 3;
-            let text_len = rest[2..].find("?=")?;
+            // Encoded text holds no '?': the first one must start the closing "?=", which
+            // keeps the scan linear however many "=?" the input holds.
+            let text_len = rest[2..].find('?')?;
+            if !rest[2 + text_len..].starts_with("?=") {
+                return None;
+            }
             let text = &rest[2..2 + text_len];
             let valid = |c: char| c.is_ascii_graphic() && c != '?';
             if charset.is_empty() || !charset.chars().all(valid) || !text.chars().all(valid) {
@@ -151,6 +156,7 @@ fn q(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
             b'=' => {
                 let hex = text
                     .get(i + 1..i + 3)
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
                     .ok_or("invalid =XX escape in a Q encoded-word")?;
                 out.push(hex);
@@ -189,6 +195,10 @@ mod tests {
         assert_eq!(decode("no words =? here").unwrap(), "no words =? here");
         assert!(decode("=?koi8-r?b?AAAA?=").is_err());
         assert!(decode("=?utf-8?q?=ZZ?=").is_err());
+        assert!(decode("=?utf-8?q?=+F?=").is_err());
+        // Many "=?" that never close are kept as text (the scan is linear; see BENCHMARKS.md).
+        let many = "=?a?B?x".repeat(1000);
+        assert_eq!(decode(&many).unwrap(), many);
         assert!(decode("=?utf-8?b?/w==?=").is_err());
         assert!(has_encoded_word("x =?utf-8?b?QQ==?="));
         assert!(!has_encoded_word("<=?@b>"));

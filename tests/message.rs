@@ -373,3 +373,48 @@ fn author_set_through_header_or_mailbox_is_still_used() {
         .unwrap();
     assert_eq!(right(&m), "header-sender.example");
 }
+
+#[test]
+fn a_custom_policy_that_leaves_out_identifier_headers_does_not_leave_them_to_lettre() {
+    // A policy that takes over only X-Entity-Ref-ID: the builder's identifier headers are still
+    // written by the default policy, never RFC 2047-encoded.
+    let names = vec![HeaderName::new_from_ascii_str("X-Entity-Ref-ID")];
+    let m = base()
+        .policy(Arc::new(Refuses(names.clone())))
+        .in_reply_to("<a@büro.example>".into())
+        .references("<r@example.org>".into())
+        .body(String::new())
+        .unwrap();
+    let t = text(&m);
+    assert!(
+        t.contains("In-Reply-To: <a@xn--bro-hoa.example>\r\n"),
+        "{t}"
+    );
+    assert!(!t.contains("=?"), "{t}");
+    let err = base()
+        .policy(Arc::new(Refuses(names)))
+        .references("<x@b>\r\nBcc: evil@example.net".into())
+        .body(String::new())
+        .unwrap_err();
+    assert!(err.to_string().starts_with("References: "), "{err}");
+}
+
+#[test]
+fn each_references_call_is_validated_on_its_own() {
+    // Two pieces that are invalid alone but would join into something valid.
+    let err = base()
+        .references("<a@b> (".into())
+        .references(") <c@d>".into())
+        .body(String::new())
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("References: \"<a@b> (\""),
+        "{err}"
+    );
+    let err = base()
+        .references("<a@b>\r\n".into())
+        .references("<c@d>".into())
+        .body(String::new())
+        .unwrap_err();
+    assert!(err.to_string().starts_with("References: "), "{err}");
+}
