@@ -737,7 +737,8 @@ fn id_from_parts(inner: &str, smtputf8: bool) -> Result<MsgId, Reason> {
             b' ' => space = true,
             0x80.. => {
                 let c = inner[i..].chars().next().unwrap_or_default();
-                if c.is_control() {
+                // U+FEFF counts as a control here, as in `policy::verify`: readers hide it.
+                if c.is_control() || c == '\u{feff}' {
                     control.get_or_insert(c);
                 } else if c.is_whitespace() {
                     space = true;
@@ -1000,6 +1001,7 @@ mod tests {
             "<a\x1b@b>",
             "<a\x7f@b>",
             "<a\u{85}@b>",
+            "<a\u{feff}@b>",
             "a@b\r\nBcc: x@y",
             "(\r\nBcc: x) <a@b>",
             "<a@b>\r\n",

@@ -10,7 +10,6 @@ use letterhead::{
 };
 use libfuzzer_sys::fuzz_target;
 
-
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     let s = s.as_ref();
@@ -27,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
                 Error::InvalidDomain { reason: r2, .. },
             ) = (e, f)
             {
-                assert_eq!(r1, r2, "{s:?}: Domain::parse and Config disagree on the reason");
+                assert_eq!(
+                    r1, r2,
+                    "{s:?}: Domain::parse and Config disagree on the reason"
+                );
             }
         }
         _ => panic!("{s:?}: Domain::parse {parsed:?} but Config::message_id_domain {config:?}"),
@@ -37,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
     let text = d.as_str();
     assert!(text.is_ascii(), "{s:?} -> {text:?}: not ASCII");
     assert!(!text.is_empty(), "{s:?}: empty domain");
-    assert!(text.len() <= Domain::MAX_LEN, "{s:?} -> {text:?}: {} octets", text.len());
+    assert!(
+        text.len() <= Domain::MAX_LEN,
+        "{s:?} -> {text:?}: {} octets",
+        text.len()
+    );
     assert!(!text.contains("=?"), "{s:?} -> {text:?}: holds =?");
     assert_eq!(d.to_string(), text);
     match Domain::parse(text) {
@@ -45,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("{s:?} -> {text:?} does not re-parse: {e}"),
     }
     // A plain ASCII host name is kept as given.
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
         assert_eq!(text, s, "{s:?}: an ASCII domain was changed");
     }
 
@@ -56,7 +64,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(again, id, "{s:?}: generated {id:?} re-parses as {again:?}");
             assert_eq!(again.right(), text);
         }
-        Err(e) => panic!("{s:?}: Domain accepted {text:?}, but generated {id:?} does not parse: {e}"),
+        Err(e) => {
+            panic!("{s:?}: Domain accepted {text:?}, but generated {id:?} does not parse: {e}")
+        }
     }
     let policy = IdentifierPolicy::new();
     let mid = HeaderName::new_from_ascii_str("Message-ID");
@@ -67,7 +77,16 @@ fuzz_target!(|data: &[u8]| {
 
 fn check_error(s: &str, e: &Error, prefix: &str) {
     let shown = e.to_string();
-    assert!(!shown.contains(['\r', '\n']), "{s:?}: error holds a line break: {shown:?}");
-    assert!(shown.starts_with(prefix), "{s:?}: error {shown:?} does not start with {prefix:?}");
-    assert!(matches!(e, Error::InvalidDomain { .. }), "{s:?}: unexpected error {e:?}");
+    assert!(
+        !shown.contains(['\r', '\n']),
+        "{s:?}: error holds a line break: {shown:?}"
+    );
+    assert!(
+        shown.starts_with(prefix),
+        "{s:?}: error {shown:?} does not start with {prefix:?}"
+    );
+    assert!(
+        matches!(e, Error::InvalidDomain { .. }),
+        "{s:?}: unexpected error {e:?}"
+    );
 }

@@ -12,7 +12,6 @@ use letterhead::{
 };
 use libfuzzer_sys::fuzz_target;
 
-
 const ID_HEADERS: [&str; 6] = [
     "Message-ID",
     "In-Reply-To",
@@ -41,7 +40,11 @@ fuzz_target!(|data: &[u8]| {
             f.code,
             Code::MissingMessageId | Code::MissingDate | Code::MissingFrom
         );
-        assert_eq!(f.line == 0, missing, "{f:?}: line 0 is for a missing header only");
+        assert_eq!(
+            f.line == 0,
+            missing,
+            "{f:?}: line 0 is for a missing header only"
+        );
         assert!(f.code.as_str().starts_with("LH"), "{f:?}");
         // A finding is one line of a terminal report: no CR, LF, ESC or other control character
         // from the message gets into it unescaped.
@@ -60,13 +63,20 @@ fuzz_target!(|data: &[u8]| {
         let (name, value) = repaired
             .split_once(": ")
             .unwrap_or_else(|| panic!("repaired header without \": \": {repaired:?}"));
-        assert!(ID_HEADERS.contains(&name), "repaired a non-identifier header: {repaired:?}");
-        assert!(!repaired.contains("=?"), "repaired header holds =?: {repaired:?}");
+        assert!(
+            ID_HEADERS.contains(&name),
+            "repaired a non-identifier header: {repaired:?}"
+        );
+        assert!(
+            !repaired.contains("=?"),
+            "repaired header holds =?: {repaired:?}"
+        );
         if let Err(e) = verify(name, value, !value.is_ascii()) {
             panic!("repaired header fails verify: {repaired:?}: {e}");
         }
         // A message holding the repaired header lints clean.
-        let mut eml = String::from("From: a@example.com\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\n");
+        let mut eml =
+            String::from("From: a@example.com\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\n");
         if name != "Message-ID" {
             eml.push_str("Message-ID: <1@example.com>\r\n");
         }

@@ -23,7 +23,6 @@ use letterhead::{
 };
 use libfuzzer_sys::fuzz_target;
 
-
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     /// Exactly one msg-id.
@@ -82,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
             check_written(name, raw, &written, ids, policy.soft_limit(), smtputf8);
             // The written value parses to the same ids.
             let again = expected_ids(kind, &written, smtputf8);
-            assert_eq!(again.as_ref(), Some(ids), "{name}: {raw:?} -> {written:?}: re-parse");
+            assert_eq!(
+                again.as_ref(),
+                Some(ids),
+                "{name}: {raw:?} -> {written:?}: re-parse"
+            );
             if let Err(e) = verify(name, &written, smtputf8) {
                 panic!("{name}: {raw:?} -> {written:?} fails verify: {e}");
             }
@@ -123,7 +126,9 @@ fn expected_ids(kind: Kind, raw: &str, smtputf8: bool) -> Option<Vec<String>> {
         Kind::ContentId if raw.contains('@') => {
             parse(raw).ok().filter(|ids| ids.len() == 1).map(strings)
         }
-        Kind::ContentId => ContentId::parse(raw).ok().map(|c| vec![c.as_str().to_owned()]),
+        Kind::ContentId => ContentId::parse(raw)
+            .ok()
+            .map(|c| vec![c.as_str().to_owned()]),
     }
 }
 
@@ -137,7 +142,12 @@ fn check_written(name: &str, raw: &str, written: &str, ids: &[String], soft: usi
     let mut line_ids: Vec<Vec<&str>> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let len = line.len() + if i == 0 { name.len() + 2 } else { 0 };
-        assert!(len <= HARD_LINE_LIMIT, "{}: line {} is {len} octets", ctx(), i + 1);
+        assert!(
+            len <= HARD_LINE_LIMIT,
+            "{}: line {} is {len} octets",
+            ctx(),
+            i + 1
+        );
         assert!(!line.contains(['\r', '\n']), "{}: bare CR or LF", ctx());
         assert!(
             !line.chars().any(|c| c.is_control()),
@@ -155,7 +165,11 @@ fn check_written(name: &str, raw: &str, written: &str, ids: &[String], soft: usi
         if i == 0 && body.is_empty() && lines.len() > 1 {
             // The first id moved whole to a continuation line: only when it cannot fit the
             // first.
-            let first = lines[1].trim_start_matches(' ').split(' ').next().unwrap_or("");
+            let first = lines[1]
+                .trim_start_matches(' ')
+                .split(' ')
+                .next()
+                .unwrap_or("");
             assert!(
                 name.len() + 2 + first.len() > HARD_LINE_LIMIT,
                 "{}: leading fold, though the first id fits the first line",

@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(p) => p,
         Err(e) => {
             let shown = e.to_string();
-            assert!(!shown.contains(['\r', '\n']), "error holds a line break: {shown:?}");
+            assert!(
+                !shown.contains(['\r', '\n']),
+                "error holds a line break: {shown:?}"
+            );
             assert!(
                 ["Message-ID: ", "References: ", "In-Reply-To: "]
                     .iter()
@@ -47,28 +50,51 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let mid = parent.message_id();
-    assert_eq!(MsgId::parse(mid.as_str()).ok().as_ref(), Some(mid), "{mid:?} does not re-parse");
-    assert!(mid.as_str().is_ascii() && !mid.as_str().contains("=?"), "{mid:?}");
+    assert_eq!(
+        MsgId::parse(mid.as_str()).ok().as_ref(),
+        Some(mid),
+        "{mid:?} does not re-parse"
+    );
+    assert!(
+        mid.as_str().is_ascii() && !mid.as_str().contains("=?"),
+        "{mid:?}"
+    );
     // A plain (not encoded) Message-ID is read exactly as MsgId::parse reads it.
     if !message_id.contains("=?") {
-        assert_eq!(MsgId::parse(message_id).ok().as_ref(), Some(mid), "{message_id:?}");
+        assert_eq!(
+            MsgId::parse(message_id).ok().as_ref(),
+            Some(mid),
+            "{message_id:?}"
+        );
     }
 
     let limit = ThreadLimit::new(limit);
     assert!(limit.max_ids() >= 2);
     let refs = parent.references(limit);
     let all = parent.references(ThreadLimit::new(usize::MAX));
-    assert!(refs.len() >= 1 && refs.len() <= limit.max_ids(), "{} ids, limit {limit:?}", refs.len());
+    assert!(
+        refs.len() >= 1 && refs.len() <= limit.max_ids(),
+        "{} ids, limit {limit:?}",
+        refs.len()
+    );
     assert_eq!(refs.last(), mid, "References does not end with the parent");
     assert_eq!(refs.first(), all.first(), "the root is not kept");
     // The kept ids are the root and the most recent ones, in order.
     let n = refs.len();
     if n > 1 {
-        assert_eq!(&refs.as_slice()[1..], &all.as_slice()[all.len() - (n - 1)..], "not the most recent");
+        assert_eq!(
+            &refs.as_slice()[1..],
+            &all.as_slice()[all.len() - (n - 1)..],
+            "not the most recent"
+        );
     }
     for (i, id) in refs.iter().enumerate() {
         assert!(!refs.as_slice()[..i].contains(id), "repeat {id:?}");
-        assert_eq!(MsgId::parse(id.as_str()).ok().as_ref(), Some(id), "{id:?} does not re-parse");
+        assert_eq!(
+            MsgId::parse(id.as_str()).ok().as_ref(),
+            Some(id),
+            "{id:?} does not re-parse"
+        );
     }
     // Without References, In-Reply-To is used only when it holds exactly one id.
     if references.is_none() {
@@ -77,7 +103,11 @@ fuzz_target!(|data: &[u8]| {
             .and_then(|v| MsgIds::parse(v).ok())
             .filter(|ids| ids.len() == 1 && ids.first() != mid);
         if in_reply_to.is_some_and(|v| !v.contains("=?")) {
-            assert_eq!(all.len(), 1 + single.iter().count(), "In-Reply-To use: {all:?}");
+            assert_eq!(
+                all.len(),
+                1 + single.iter().count(),
+                "In-Reply-To use: {all:?}"
+            );
         }
     }
 
@@ -93,7 +123,11 @@ fuzz_target!(|data: &[u8]| {
             let h = m.headers();
             assert_eq!(h.get_raw("In-Reply-To"), Some(mid.as_str()));
             let written = h.get_raw("References").expect("no References");
-            assert_eq!(MsgIds::parse(written).ok().as_ref(), Some(&refs), "References changed");
+            assert_eq!(
+                MsgIds::parse(written).ok().as_ref(),
+                Some(&refs),
+                "References changed"
+            );
         }
         Err(e) => panic!("a reply to {mid:?} with References {refs} cannot be built: {e}"),
     }
