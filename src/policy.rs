@@ -550,14 +550,15 @@ pub(crate) fn write_generated(name: &HeaderName, id: &MsgId) -> Result<HeaderVal
 
 /// The References pieces a builder collected (one per `references()` call), each validated on
 /// its own, joined: `None` when there are none.
-pub(crate) fn parse_references(
+pub(crate) fn parse_references<'a>(
     name: &HeaderName,
-    pieces: &[String],
+    pieces: &'a [String],
     smtputf8: bool,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<std::borrow::Cow<'a, str>>, Error> {
     match pieces {
         [] => Ok(None),
-        [one] => Ok(Some(one.clone())),
+        // One piece is validated by the policy itself; no copy needed.
+        [one] => Ok(Some(std::borrow::Cow::Borrowed(one))),
         _ => {
             let mut joined = String::new();
             for piece in pieces {
@@ -568,7 +569,7 @@ pub(crate) fn parse_references(
                     joined.push_str(id.as_str());
                 }
             }
-            Ok(Some(joined))
+            Ok(Some(std::borrow::Cow::Owned(joined)))
         }
     }
 }
