@@ -588,36 +588,56 @@ pub(crate) fn parse_content_id(header: &str, s: &str, smtputf8: bool) -> Result<
 
 /// Parses a header value that holds exactly one msg-id.
 pub(crate) fn parse_one(header: &str, s: &str, smtputf8: bool) -> Result<MsgId, Error> {
-    let mut ids = parse_list(header, s, smtputf8)?;
-    if ids.len() == 1 {
-        Ok(ids.remove(0))
-    } else {
-        Err(Error::invalid_id(
-            header,
-            s,
-            Reason::NotOne { found: ids.len() },
-        ))
+    let mut first = None;
+    let found = scan(s, smtputf8, |text, at| {
+        first.get_or_insert_with(|| MsgId {
+            text: text.into(),
+            at,
+        });
+    })
+    .map_err(|reason| Error::invalid_id(header, s, reason))?;
+    match first {
+        Some(id) if found == 1 => Ok(id),
+        _ => Err(Error::invalid_id(header, s, Reason::NotOne { found })),
     }
 }
 
 /// Parses a header value that holds one or more msg-ids; drops repeats, keeps order.
 pub(crate) fn parse_list(header: &str, s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Error> {
-    scan(s, smtputf8).map_err(|reason| Error::invalid_id(header, s, reason))
+    let mut ids = Vec::new();
+    scan(s, smtputf8, |text, at| {
+        ids.push(MsgId {
+            text: text.into(),
+            at,
+        });
+    })
+    .map_err(|reason| Error::invalid_id(header, s, reason))?;
+    Ok(ids)
 }
 
-fn scan(s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Reason> {
+/// Scans a header value of msg-ids and hands each new one to `emit` in its written form
+/// (`<left@right>`) with the offset of its `@`, in order, repeats dropped; returns how many
+/// it handed over. An id the input already holds in its written form is handed over as a
+/// slice of the input: scanning allocates only for ids it has to rewrite (bare or IDN ones)
+/// and for the repeat check.
+pub(crate) fn scan<'s>(
+    s: &'s str,
+    smtputf8: bool,
+    mut emit: impl FnMut(&str, usize),
+) -> Result<usize, Reason> {
     let b = s.as_bytes();
-    let mut ids: Vec<MsgId> = Vec::new();
-    let mut seen: Option<std::collections::HashSet<MsgId>> = None;
+    let mut seen = Seen::default();
     let mut i = skip_cfws(b, 0)?;
     while i < b.len() {
-        let (id, next) = if b[i] == b'<' {
-            let close = b[i + 1..]
-                .iter()
-                .position(|&c| c == b'>')
-                .ok_or(Reason::Unclosed)?;
-            let end = i + 1 + close;
-            (id_from_parts(&s[i + 1..end], smtputf8)?, end + 1)
+        let (id, at, next): (Cow<'s, str>, usize, usize) = if b[i] == b'<' {
+            if let Some((end, at)) = quick_id(b, i + 1) {
+                // Already in its written form: borrowed.
+                (Cow::Borrowed(&s[i..=end]), at - i, end + 1)
+            } else {
+                let end = i + 1 + s[i + 1..].find('>').ok_or(Reason::Unclosed)?;
+                let id = id_from_parts(&s[i + 1..end], smtputf8)?;
+                (Cow::Owned(id.text.into()), id.at, end + 1)
+            }
         } else {
             // A bare `left@right`: runs up to whitespace, a fold, a comma, or a bracket.
             let mut j = i;
@@ -636,26 +656,169 @@ fn scan(s: &str, smtputf8: bool) -> Result<Vec<MsgId>, Reason> {
                     Reason::Unexpected(c)
                 });
             }
-            (id_from_parts(token, smtputf8)?, j)
+            let id = id_from_parts(token, smtputf8)?;
+            (Cow::Owned(id.text.into()), id.at, j)
         };
-        // Repeats dropped; past a few ids a set keeps this linear.
-        let repeat = if ids.len() < 16 {
-            ids.contains(&id)
-        } else {
-            !seen
-                .get_or_insert_with(|| ids.iter().cloned().collect())
-                .insert(id.clone())
-        };
-        if !repeat {
-            ids.push(id);
-        }
         i = skip_cfws(b, next)?;
+        if let Some(hash) = seen.check(&id) {
+            emit(&id, at);
+            // The last id need not be remembered: a one-id header allocates nothing here.
+            seen.add(id, hash, i < b.len());
+        }
     }
-    if ids.is_empty() {
+    if seen.count == 0 {
         return Err(Reason::Empty);
     }
-    Ok(ids)
+    Ok(seen.count)
 }
+
+/// The ids a scan has handed over, for dropping repeats: up to [`Seen::SMALL`] ids compared
+/// by a quick hash first, then a set keyed by a randomly seeded hash, so a long list stays
+/// linear whatever its ids are.
+#[derive(Default)]
+struct Seen<'s> {
+    count: usize,
+    small: Vec<(u64, Cow<'s, str>)>,
+    large: Option<std::collections::HashSet<Cow<'s, str>>>,
+}
+
+impl<'s> Seen<'s> {
+    const SMALL: usize = 32;
+
+    /// The quick hash of `id` if it was not seen before, `None` for a repeat.
+    fn check(&self, id: &str) -> Option<u64> {
+        match &self.large {
+            Some(set) => (!set.contains(id)).then_some(0),
+            None => {
+                let h = quick_hash(id.as_bytes());
+                (!self.small.iter().any(|(k, t)| *k == h && t == id)).then_some(h)
+            }
+        }
+    }
+
+    /// Counts a new `id`, and records it with the hash [`check`](Self::check) gave if `keep`.
+    fn add(&mut self, id: Cow<'s, str>, hash: u64, keep: bool) {
+        self.count += 1;
+        if !keep {
+            return;
+        }
+        if let Some(set) = &mut self.large {
+            set.insert(id);
+        } else if self.small.len() < Self::SMALL {
+            if self.small.is_empty() {
+                self.small.reserve_exact(Self::SMALL / 2);
+            }
+            self.small.push((hash, id));
+        } else {
+            let mut set: std::collections::HashSet<_> =
+                self.small.drain(..).map(|(_, t)| t).collect();
+            set.insert(id);
+            self.large = Some(set);
+        }
+    }
+}
+
+/// A fast non-cryptographic hash for the few ids of a short list (FxHash's mixing, eight
+/// octets at a time). Only a filter before comparing the ids themselves.
+fn quick_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    for &c in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(c)).wrapping_mul(K);
+    }
+    h
+}
+
+/// The common case in one quick pass: at `b[start]`, just after a `<`, an ASCII `left@right>`
+/// with a dot-atom-text right, no `=?`, within [`MsgId::MAX_LEN`]. Returns the offsets of the
+/// `>` and the `@`; `None` sends the id to [`id_from_parts`], which accepts or rejects it with
+/// its reason. Never accepts what `id_from_parts` refuses, and then means exactly the same id
+/// (checked by a test).
+fn quick_id(b: &[u8], start: usize) -> Option<(usize, usize)> {
+    // id-left: atext and dots (obs-id-left); then the `@`.
+    let at = run_id(b, start, &LEFT)?;
+    if at == start || b[at] != b'@' {
+        return None;
+    }
+    // id-right: labels of atext joined by single dots; then the `>`.
+    let mut end = at + 1;
+    loop {
+        let label_end = run_id(b, end, &LABEL)?;
+        if label_end == end {
+            return None;
+        }
+        end = label_end;
+        match b[end] {
+            b'.' => end += 1,
+            b'>' => break,
+            _ => return None,
+        }
+    }
+    (end - start + 2 <= MsgId::MAX_LEN).then_some((end, at))
+}
+
+/// [`run`] over an id's octets: the tables leave out `=`, which may continue a run unless a
+/// `?` follows it (`=?` starts an encoded-word).
+#[inline(always)]
+fn run_id(b: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let stop = run(b, i, table)?;
+        if b[stop] == b'=' && b.get(stop + 1) != Some(&b'?') {
+            i = stop + 1;
+        } else {
+            return Some(stop);
+        }
+    }
+}
+
+/// The offset of the first octet from `from` on that `table` refuses; `None` if there is
+/// none. Four octets per bounds check.
+#[inline(always)]
+fn run(b: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
+    let ok = |i: usize| table[usize::from(b[i])];
+    let mut i = from;
+    while i + 4 <= b.len() {
+        if !ok(i) {
+            return Some(i);
+        }
+        if !ok(i + 1) {
+            return Some(i + 1);
+        }
+        if !ok(i + 2) {
+            return Some(i + 2);
+        }
+        if !ok(i + 3) {
+            return Some(i + 3);
+        }
+        i += 4;
+    }
+    (i..b.len()).find(|&i| !ok(i))
+}
+
+/// What [`quick_id`] runs over in an id-right label: atext but `=`, indexed by any octet.
+const LABEL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        table[c] = ATEXT[c] && c != b'=' as usize;
+        c += 1;
+    }
+    table
+};
+
+/// What [`quick_id`] runs over in an id-left: atext but `=`, and `.` (dot-atom-text or
+/// obs-id-left), indexed by any octet.
+const LEFT: [bool; 256] = {
+    let mut table = LABEL;
+    table[b'.' as usize] = true;
+    table
+};
 
 /// `CRLF` followed by a space or tab: a fold, which is whitespace between ids.
 fn fold_at(b: &[u8], i: usize) -> bool {
@@ -1057,5 +1220,71 @@ mod tests {
             assert_eq!(MsgId::parse(id.as_str()).unwrap(), id);
             assert!(seen.insert(id));
         }
+    }
+
+    /// Pieces of ids: mostly valid ones, and every class of octet the checks tell apart.
+    const VALID: &[&str] = &[
+        "a", "Z", "0", "-", ".", "..", "=", "?", "=?", "_", "!", "~", "xn--",
+    ];
+    const INVALID: &[&str] = &[
+        "@", "[", "]", "\"", "(", ")", " ", "\t", "\r", "\n", "\u{7f}", "\u{0}", "<", ">", ",",
+        ":", "ü", "\u{feff}", "\u{2028}", "é",
+    ];
+
+    /// `left@right` (the `@` left out one time in ten), each side a few pieces.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            8 => proptest::sample::select(VALID),
+            1 => proptest::sample::select(INVALID),
+        ];
+        let side = || proptest::collection::vec(piece.clone(), 0..6).prop_map(|v| v.concat());
+        (side(), proptest::bool::weighted(0.9), side())
+            .prop_map(|(l, at, r)| format!("{l}{}{r}", if at { "@" } else { "" }))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The quick path accepts only what the full check accepts, with the same text.
+        #[test]
+        fn quick_id_agrees_with_id_from_parts(inner in pieces(), tail in "[> ]{0,2}") {
+            let text = format!("<{inner}{tail}");
+            if let Some((end, at)) = quick_id(text.as_bytes(), 1) {
+                proptest::prop_assert_eq!(end, text.find('>').expect("ends at the first '>'"));
+                let full = id_from_parts(&text[1..end], false).expect("full check accepts it");
+                proptest::prop_assert_eq!(&*full.text, &text[..=end]);
+                proptest::prop_assert_eq!(full.at, at);
+            }
+        }
+
+        /// Lists: what the scan hands over (borrowed or built) equals the ids parsed one by one.
+        #[test]
+        fn scan_agrees_with_single_ids(a in pieces(), b in pieces(), sep in "[ ,\t]{1,2}") {
+            let list = format!("<{a}>{sep}<{b}>");
+            let mut got = Vec::new();
+            let scanned = scan(&list, false, |t, at| got.push((t.to_owned(), at)));
+            let one = |s: &str| id_from_parts(s, false).map(|id| (String::from(id.text), id.at));
+            match (one(&a), one(&b)) {
+                (Ok(x), Ok(y)) => {
+                    let want = if x == y { vec![x] } else { vec![x, y] };
+                    proptest::prop_assert_eq!(scanned, Ok(want.len()));
+                    proptest::prop_assert_eq!(got, want);
+                }
+                _ => proptest::prop_assert!(scanned.is_err()),
+            }
+        }
+    }
+
+    #[test]
+    fn long_lists_drop_repeats_past_the_small_set() {
+        let ids: Vec<String> = (0..100).map(|i| format!("<{i}@x.example>")).collect();
+        let mut list = ids.join(" ");
+        list.push(' ');
+        list.push_str(&ids.join(", ")); // every id again, after the set took over
+        list.push_str(" 7@x.example <7@x.example>");
+        let parsed = MsgIds::parse(&list).unwrap();
+        assert_eq!(parsed.len(), 100);
+        assert_eq!(parsed.to_string(), ids.join(" "));
     }
 }

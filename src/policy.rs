@@ -22,7 +22,8 @@ use std::fmt;
 use lettre::message::header::{HeaderName, HeaderValue, Headers};
 
 use crate::{
-    msgid::{parse_content_id, parse_list, parse_one},
+    error::Reason,
+    msgid::{parse_content_id, parse_list, scan},
     Error, MsgId,
 };
 
@@ -339,31 +340,53 @@ impl IdentifierPolicy {
     /// Not verified here: [`write`](Self::write) and [`write_header`] verify what they hand
     /// out, once.
     fn fold<'a>(&self, name: &str, ids: impl Iterator<Item = &'a str> + Clone) -> String {
-        let mut out = String::with_capacity(ids.clone().map(|id| id.len() + 3).sum());
-        // The first line already holds `Name: `.
-        let mut line = name.len() + 2;
-        for (i, id) in ids.enumerate() {
-            let w = id.len();
-            let fold = if i == 0 {
-                // A first id that cannot fit the first line at all goes whole to a line of
-                // its own (" " + id, at most 998 octets), as Outlook writes it. One that only
-                // passes the soft limit stays: the limit is a SHOULD, and a value that starts
-                // with a fold trips up naive parsers.
-                line + w > HARD_LINE_LIMIT
-            } else {
-                line + 1 + w > self.soft_limit
-            };
-            if fold {
-                out.push_str("\r\n ");
-                line = 1;
-            } else if i > 0 {
-                out.push(' ');
-                line += 1;
-            }
-            out.push_str(id);
-            line += w;
+        let mut out = Folder::new(self, name, ids.clone().map(|id| id.len() + 3).sum());
+        ids.for_each(|id| out.push(id));
+        out.text
+    }
+}
+
+/// A header value being written: validated ids, one space between them, folded only between
+/// them.
+struct Folder {
+    text: String,
+    soft_limit: usize,
+    /// The length of the line being written; the first line already holds `Name: `.
+    line: usize,
+    empty: bool,
+}
+
+impl Folder {
+    fn new(policy: &IdentifierPolicy, name: &str, capacity: usize) -> Self {
+        Folder {
+            text: String::with_capacity(capacity),
+            soft_limit: policy.soft_limit,
+            line: name.len() + 2,
+            empty: true,
         }
-        out
+    }
+
+    fn push(&mut self, id: &str) {
+        let w = id.len();
+        let fold = if self.empty {
+            // A first id that cannot fit the first line at all goes whole to a line of its
+            // own (" " + id, at most 998 octets), as Outlook writes it. One that only passes
+            // the soft limit stays: the limit is a SHOULD, and a value that starts with a
+            // fold trips up naive parsers.
+            self.line + w > HARD_LINE_LIMIT
+        } else {
+            self.line + 1 + w > self.soft_limit
+        };
+        if fold {
+            self.text.push_str("\r\n ");
+            self.line = 1;
+        } else if !self.empty {
+            self.text.push(' ');
+            self.line += 1;
+        }
+        self.text.push_str(id);
+        self.line += w;
+        self.empty = false;
     }
 }
 
@@ -383,17 +406,20 @@ impl HeaderPolicy for IdentifierPolicy {
             }
         };
         // What this returns is verified by `write_header` before it reaches a message.
+        let smtputf8 = self.smtputf8;
         Ok(match kind {
-            Kind::List => {
-                let ids = parse_list(name, raw, self.smtputf8)?;
-                self.fold(name, ids.iter().map(MsgId::as_str))
-            }
-            Kind::One => {
-                let id = parse_one(name, raw, self.smtputf8)?;
-                self.fold(name, std::iter::once(id.as_str()))
+            Kind::List | Kind::One => {
+                // Ids go straight from the scan into the written value.
+                let mut out = Folder::new(self, name, raw.len() + raw.len() / 16 + 8);
+                let found = scan(raw, smtputf8, |id, _| out.push(id))
+                    .map_err(|reason| Error::invalid_id(name, raw, reason))?;
+                if kind == Kind::One && found != 1 {
+                    return Err(Error::invalid_id(name, raw, Reason::NotOne { found }));
+                }
+                out.text
             }
             Kind::ContentId => {
-                let cid = parse_content_id(name, raw, self.smtputf8)?;
+                let cid = parse_content_id(name, raw, smtputf8)?;
                 self.fold(name, std::iter::once(cid.as_str()))
             }
         })
@@ -423,6 +449,14 @@ impl HeaderPolicy for IdentifierPolicy {
 /// assert!(verify("Message-ID", "=?utf-8?b?PGFAYj4=?=", false).is_err());
 /// ```
 pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
+    if plainly_valid(name.len(), encoded, None) {
+        return Ok(());
+    }
+    check_closely(name, encoded, smtputf8)
+}
+
+/// [`verify`] octet by octet, naming the first problem.
+fn check_closely(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
     let fail = |reason: String| {
         Err(Error::Policy {
             header: name.to_owned(),
@@ -496,6 +530,73 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The common case of [`verify`], in one pass: printable ASCII and tabs, in lines within the
+/// limit joined by CRLF + space or tab, none blank after the first, no `=?`. `false` sends the
+/// value through the full check, which finds the problem, if there is one, and names it. Never
+/// `true` for a value the full check refuses.
+///
+/// With `unfolded`, it also appends the value with its line breaks taken out, as
+/// `Headers::get_raw` shows it.
+fn plainly_valid(name_len: usize, s: &str, mut unfolded: Option<&mut String>) -> bool {
+    let b = s.as_bytes();
+    if name_len + 2 > HARD_LINE_LIMIT || s.contains("=?") {
+        return false;
+    }
+    // Where the current line starts, how long it may be, and what is not yet copied.
+    let (mut line, mut limit, mut copied) = (0, HARD_LINE_LIMIT - (name_len + 2), 0);
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            if printable8(word) {
+                i += 8;
+                continue;
+            }
+        }
+        match b[i] {
+            b' '..=b'~' | b'\t' => i += 1,
+            b'\r' => {
+                if i - line > limit
+                    || b.get(i + 1) != Some(&b'\n')
+                    || !matches!(b.get(i + 2), Some(b' ' | b'\t'))
+                {
+                    return false;
+                }
+                if let Some(out) = unfolded.as_deref_mut() {
+                    out.push_str(&s[copied..i]);
+                }
+                // The new line starts at its space or tab and must hold more than blanks.
+                line = i + 2;
+                limit = HARD_LINE_LIMIT;
+                copied = line;
+                i = line + 1;
+                while matches!(b.get(i), Some(b' ' | b'\t')) {
+                    i += 1;
+                }
+                if matches!(b.get(i), None | Some(b'\r')) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    if b.len() - line > limit || (line == 0 && b.iter().all(|&c| c == b' ' || c == b'\t')) {
+        return false;
+    }
+    if let Some(out) = unfolded {
+        out.push_str(&s[copied..]);
+    }
+    true
+}
+
+/// Whether all eight octets are printable ASCII (`' '..='~'`), tested at once.
+fn printable8(word: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    let x = u64::from_ne_bytes(word);
+    // The high bit of a lane is set by `x - 0x20` for octets below 0x20 (and kept only where
+    // x had it clear), and by `x + 1` or x itself for 0x7f and above.
+    ((x.wrapping_sub(ONES * 0x20) & !x) | x.wrapping_add(ONES) | x) & (ONES * 0x80) == 0
+}
+
 /// Writes header `name` through `policy` and verifies the result: the only way letterhead
 /// makes a pre-encoded [`HeaderValue`].
 ///
@@ -518,34 +619,37 @@ pub fn write_header(
     name: &HeaderName,
     raw: &str,
 ) -> Result<HeaderValue, Error> {
-    let encoded = policy.encode(name, raw)?;
-    verify(name, &encoded, policy.smtputf8())?;
-    Ok(pre_encoded(name, encoded))
+    checked_value(name, policy.encode(name, raw)?, policy.smtputf8())
 }
 
-/// The lettre header value for `encoded`, which [`verify`] has passed: the only place
-/// letterhead calls `HeaderValue::dangerous_new_pre_encoded`.
-fn pre_encoded(name: &HeaderName, encoded: String) -> HeaderValue {
-    // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded (verify
-    // let a CR or LF through only as part of a fold).
-    let unfolded = encoded.trim_start_matches(['\r', '\n', ' ', '\t']);
-    let mut raw = String::with_capacity(unfolded.len());
-    for (k, part) in unfolded.split('\r').enumerate() {
-        // Each part after the first starts with the LF of its CRLF.
-        raw.push_str(if k == 0 {
-            part
-        } else {
-            part.strip_prefix('\n').unwrap_or(part)
-        });
+/// Verifies `encoded` and makes it a lettre header value: the only place letterhead calls
+/// `HeaderValue::dangerous_new_pre_encoded`.
+fn checked_value(name: &HeaderName, encoded: String, smtputf8: bool) -> Result<HeaderValue, Error> {
+    // The raw value a reader of `Headers::get_raw` sees: the written value, unfolded.
+    let mut raw = String::with_capacity(encoded.len());
+    if !plainly_valid(name.len(), &encoded, Some(&mut raw)) {
+        check_closely(name, &encoded, smtputf8)?;
+        // Verified: a CR or LF is only ever part of a fold.
+        raw = encoded.replace("\r\n", "");
     }
-    HeaderValue::dangerous_new_pre_encoded(name.clone(), raw, encoded)
+    let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    raw.drain(..blanks);
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name.clone(),
+        raw,
+        encoded,
+    ))
 }
 
 /// Writes a Message-ID that letterhead itself generated through the default policy: the id
 /// is valid by construction, so it is not parsed back; its written form is still verified.
 pub(crate) fn write_generated(name: &HeaderName, id: &MsgId) -> Result<HeaderValue, Error> {
-    let encoded = default_identifier_policy().write(name, std::slice::from_ref(id))?;
-    Ok(pre_encoded(name, encoded))
+    let policy = default_identifier_policy();
+    checked_value(
+        name,
+        policy.fold(name, std::iter::once(id.as_str())),
+        policy.smtputf8,
+    )
 }
 
 /// The References pieces a builder collected (one per `references()` call), each validated on
@@ -803,5 +907,44 @@ mod tests {
         assert!(text.starts_with("References: <0."));
         assert!(text.contains("\r\n <"));
         assert!(!text.contains("=?"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The quick path of `verify` passes only what the close check passes.
+        #[test]
+        fn plainly_valid_agrees_with_check_closely(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "<a@b>", " ", "\t", "\r\n ", "\r\n\t", "\r\n", "\r", "\n", "=", "?", "=?",
+                    "x", "\u{7f}", "\u{1}", "ü", "\u{2028}", "\u{feff}",
+                ][..]),
+                0..12,
+            ),
+            long in 0usize..3,
+            name in proptest::sample::select(&["References", "X"][..]),
+        ) {
+            let mut value = parts.concat();
+            // Lines around the 998-octet limit.
+            value.insert_str(0, &"y".repeat([0, 985, 990][long]));
+            let mut unfolded = String::new();
+            if plainly_valid(name.len(), &value, Some(&mut unfolded)) {
+                proptest::prop_assert!(check_closely(name, &value, false).is_ok(), "{:?}", value);
+                proptest::prop_assert_eq!(unfolded, value.replace("\r\n", ""));
+            }
+        }
+
+        /// The eight-at-a-time printable check is the octet-by-octet one.
+        #[test]
+        fn printable_is_exact(
+            b in proptest::array::uniform8(proptest::prop_oneof![
+                6 => 0x20u8..0x7f,
+                1 => proptest::prelude::any::<u8>(),
+                1 => proptest::sample::select(&[0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff][..]),
+            ]),
+        ) {
+            proptest::prop_assert_eq!(printable8(b), b.iter().all(|c| matches!(c, b' '..=b'~')));
+        }
     }
 }
