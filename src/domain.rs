@@ -89,7 +89,25 @@ impl Domain {
         Self::check(s).map_err(|reason| Error::invalid_domain(setting, s, reason))
     }
 
+    /// As [`parse_setting`](Self::parse_setting), keeping `s` as the domain when it is valid
+    /// as it is.
+    pub(crate) fn parse_setting_owned(setting: &str, s: String) -> Result<Self, Error> {
+        if Self::plain(&s) {
+            return Ok(Domain(s.into_boxed_str()));
+        }
+        Self::parse_setting(setting, &s)
+    }
+
+    /// The common case, quickly: an ASCII dot-atom-text within [`MAX_LEN`](Self::MAX_LEN)
+    /// without `=?`, which [`check`](Self::check) keeps as it is.
+    fn plain(s: &str) -> bool {
+        s.len() <= Self::MAX_LEN && crate::msgid::plain_dot_atom(s.as_bytes())
+    }
+
     fn check(s: &str) -> Result<Self, Reason> {
+        if Self::plain(s) {
+            return Ok(Domain(s.into()));
+        }
         if s.is_empty() {
             return Err(Reason::Empty);
         }
@@ -491,7 +509,7 @@ fn pick<'a>(
         return Ok((Cow::Borrowed(d), Source::Env));
     }
     if let Some(a) = author_domain() {
-        let d = Domain::parse_setting(Source::Author.name(), &a)?;
+        let d = Domain::parse_setting_owned(Source::Author.name(), a)?;
         return Ok((Cow::Owned(d), Source::Author));
     }
     if let Some(d) = host() {

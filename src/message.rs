@@ -195,6 +195,10 @@ pub struct MessageBuilder {
     /// From or Sender also came in some other way (`header`, `raw_header`, `mailbox`): read
     /// the author from the built headers.
     author_untracked: bool,
+    /// A header other than lettre's own typed ones came in through `header` or `raw_header`:
+    /// it may be one the policy takes over (Content-ID, Resent-Message-ID, ...), so the built
+    /// headers are searched for them.
+    untyped_headers: bool,
 }
 
 impl MessageBuilder {
@@ -578,6 +582,7 @@ impl MessageBuilder {
             self.raw_header(header.display())
         } else {
             self.author_untracked |= is_author(&name);
+            self.untyped_headers |= !is_typed(&name);
             self.map(|b| b.header(header))
         }
     }
@@ -607,6 +612,7 @@ impl MessageBuilder {
         } else if let Some(irt) = probe.get_raw(&IN_REPLY_TO) {
             self.in_reply_to = Some(irt.to_owned());
         } else {
+            self.untyped_headers = true;
             self.author_untracked |= ["From", "Sender"]
                 .iter()
                 .any(|n| probe.get_raw(n).is_some());
@@ -731,7 +737,7 @@ impl MessageBuilder {
     }
 
     /// Writes the identifier headers of the message lettre built, through the policy.
-    fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
+    fn finish(mut self, mut message: lettre::Message) -> Result<Message, Error> {
         let chosen = self
             .policy
             .as_ref()
@@ -746,20 +752,19 @@ impl MessageBuilder {
             MessageIdIntent::Given(id) => Some(id.as_str()),
             MessageIdIntent::Generate => {
                 let domain = self.message_domain()?;
+                let (sender, from) = (self.sender_domain.take(), self.from_domain.take());
                 let (domain, _) = resolve_with(domain.as_ref(), || {
                     if self.author_untracked {
                         author_domain(message.headers())
                     } else {
-                        self.sender_domain
-                            .clone()
-                            .or_else(|| self.from_domain.clone())
+                        sender.or(from)
                     }
                 })?;
                 let id = MsgId::generate(&domain);
                 if chosen.is_none() {
                     // Valid by construction: the default policy writes it without parsing
                     // it back.
-                    generated = Some(write_generated(&MESSAGE_ID, &id)?);
+                    generated = Some(write_generated(&MESSAGE_ID, id)?);
                     None
                 } else {
                     generated_raw = String::from(id);
@@ -769,23 +774,57 @@ impl MessageBuilder {
         };
         // Each references() call is validated on its own, then the ids are joined.
         let references = parse_references(&REFERENCES, &self.references, policy.smtputf8())?;
-        let mut overrides = Vec::with_capacity(3);
+        let mut overrides = [Override {
+            name: &MESSAGE_ID,
+            raw: "",
+        }; 3];
+        let mut n = 0;
         for (name, raw) in [
             (&MESSAGE_ID, message_id),
             (&IN_REPLY_TO, self.in_reply_to.as_deref()),
             (&REFERENCES, references.as_deref()),
         ] {
             if let Some(raw) = raw {
-                overrides.push(Override { name, raw });
+                overrides[n] = Override { name, raw };
+                n += 1;
             }
         }
         let headers = message.headers_mut();
-        apply_with(policy, headers, &overrides)?;
+        // The default policy takes over none of lettre's typed headers; the others may be
+        // anywhere.
+        let scan = chosen.is_some() || self.untyped_headers;
+        apply_with(policy, headers, &overrides[..n], scan)?;
         if let Some(value) = generated {
             headers.insert_raw(value);
         }
         Ok(Message(message))
     }
+}
+
+/// A header lettre itself defines a type for, other than the identifier ones: none of them is
+/// one the default policy takes over.
+fn is_typed(name: &HeaderName) -> bool {
+    const TYPED: [&str; 17] = [
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+        "Content-Location",
+        "Content-Language",
+        "MIME-Version",
+        "Date",
+        "Subject",
+        "Comments",
+        "Keywords",
+        "User-Agent",
+        "From",
+        "To",
+        "Cc",
+        "Bcc",
+        "Reply-To",
+        "Sender",
+    ];
+    // As lettre spells them, then in any case.
+    TYPED.contains(&&**name) || TYPED.iter().any(|t| name.eq_ignore_ascii_case(t))
 }
 
 fn is_author(name: &HeaderName) -> bool {

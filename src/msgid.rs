@@ -762,6 +762,23 @@ fn quick_id(b: &[u8], start: usize) -> Option<(usize, usize)> {
     (end - start + 2 <= MsgId::MAX_LEN).then_some((end, at))
 }
 
+/// Whether `b` is an ASCII dot-atom-text without `=?`: labels of atext joined by single
+/// dots, as [`quick_id`] takes an id-right.
+pub(crate) fn plain_dot_atom(b: &[u8]) -> bool {
+    let mut start = 0;
+    loop {
+        let end = run_id(b, start, &LABEL).unwrap_or(b.len());
+        if end == start {
+            return false;
+        }
+        match b.get(end) {
+            None => return true,
+            Some(b'.') => start = end + 1,
+            Some(_) => return false,
+        }
+    }
+}
+
 /// [`run`] over an id's octets: the tables leave out `=`, which may continue a run unless a
 /// `?` follows it (`=?` starts an encoded-word).
 #[inline(always)]

@@ -539,7 +539,7 @@ fn check_closely(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error>
 /// `Headers::get_raw` shows it.
 fn plainly_valid(name_len: usize, s: &str, mut unfolded: Option<&mut String>) -> bool {
     let b = s.as_bytes();
-    if name_len + 2 > HARD_LINE_LIMIT || s.contains("=?") {
+    if name_len + 2 > HARD_LINE_LIMIT {
         return false;
     }
     // Where the current line starts, how long it may be, and what is not yet copied.
@@ -547,12 +547,13 @@ fn plainly_valid(name_len: usize, s: &str, mut unfolded: Option<&mut String>) ->
     let mut i = 0;
     while i < b.len() {
         if let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-            if printable8(word) {
+            if printable8(word) && !has_equals8(word) {
                 i += 8;
                 continue;
             }
         }
         match b[i] {
+            b'=' if b.get(i + 1) == Some(&b'?') => return false,
             b' '..=b'~' | b'\t' => i += 1,
             b'\r' => {
                 if i - line > limit
@@ -586,6 +587,14 @@ fn plainly_valid(name_len: usize, s: &str, mut unfolded: Option<&mut String>) ->
         out.push_str(&s[copied..]);
     }
     true
+}
+
+/// Whether any of eight octets is `=`, tested at once.
+fn has_equals8(word: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    // Lanes that were `=` are zero in x; `x - 1` sets the high bit of a zero lane first.
+    let x = u64::from_ne_bytes(word) ^ (ONES * u64::from(b'='));
+    x.wrapping_sub(ONES) & !x & (ONES * 0x80) != 0
 }
 
 /// Whether all eight octets are printable ASCII (`' '..='~'`), tested at once.
@@ -643,13 +652,15 @@ fn checked_value(name: &HeaderName, encoded: String, smtputf8: bool) -> Result<H
 
 /// Writes a Message-ID that letterhead itself generated through the default policy: the id
 /// is valid by construction, so it is not parsed back; its written form is still verified.
-pub(crate) fn write_generated(name: &HeaderName, id: &MsgId) -> Result<HeaderValue, Error> {
+pub(crate) fn write_generated(name: &HeaderName, id: MsgId) -> Result<HeaderValue, Error> {
     let policy = default_identifier_policy();
-    checked_value(
-        name,
-        policy.fold(name, std::iter::once(id.as_str())),
-        policy.smtputf8,
-    )
+    let encoded = if name.len() + 2 + id.len() <= HARD_LINE_LIMIT {
+        // What the policy writes for one id that fits the first line: the id itself.
+        String::from(id)
+    } else {
+        policy.fold(name, std::iter::once(id.as_str()))
+    };
+    checked_value(name, encoded, policy.smtputf8)
 }
 
 /// The References pieces a builder collected (one per `references()` call), each validated on
@@ -694,6 +705,7 @@ pub(crate) fn default_policy() -> &'static dyn HeaderPolicy {
 }
 
 /// A raw value that replaces what `headers` holds for `name` (or adds it).
+#[derive(Clone, Copy)]
 pub(crate) struct Override<'a> {
     pub(crate) name: &'a HeaderName,
     pub(crate) raw: &'a str,
@@ -703,27 +715,35 @@ pub(crate) struct Override<'a> {
 /// `overrides` where one is given. An override the policy does not take over (a custom policy
 /// that leaves out Message-ID, say) is written by the default [`IdentifierPolicy`]: the
 /// identifier headers the builder holds are never left to lettre's encoder.
+///
+/// `scan`: whether `headers` may hold a header the policy takes over besides the overrides.
+/// Without it only the overrides are written.
 pub(crate) fn apply_with(
     policy: &dyn HeaderPolicy,
     headers: &mut Headers,
     overrides: &[Override<'_>],
+    scan: bool,
 ) -> Result<(), Error> {
     let names = policy.header_names();
     for o in overrides {
-        if !names.contains(o.name) {
-            headers.insert_raw(write_header(default_identifier_policy(), o.name, o.raw)?);
-        }
-    }
-    for name in names {
-        let raw = match overrides.iter().find(|o| o.name == name) {
-            Some(o) => o.raw,
-            None => match headers.get_raw(name) {
-                Some(raw) => raw,
-                None => continue,
-            },
+        let own = names.contains(o.name);
+        let writer = if own {
+            policy
+        } else {
+            default_identifier_policy()
         };
-        let value = write_header(policy, name, raw)?;
-        headers.insert_raw(value);
+        headers.insert_raw(write_header(writer, o.name, o.raw)?);
+    }
+    if scan {
+        for name in names {
+            if overrides.iter().any(|o| o.name == name) {
+                continue;
+            }
+            if let Some(raw) = headers.get_raw(name) {
+                let value = write_header(policy, name, raw)?;
+                headers.insert_raw(value);
+            }
+        }
     }
     Ok(())
 }
@@ -900,7 +920,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(", "),
         ));
-        apply_with(&IdentifierPolicy::new(), &mut headers, &[]).unwrap();
+        apply_with(&IdentifierPolicy::new(), &mut headers, &[], true).unwrap();
         let raw = headers.get_raw("References").unwrap();
         assert!(!raw.contains('\r') && !raw.contains(','));
         let text = headers.to_string();
@@ -941,10 +961,11 @@ mod tests {
             b in proptest::array::uniform8(proptest::prop_oneof![
                 6 => 0x20u8..0x7f,
                 1 => proptest::prelude::any::<u8>(),
-                1 => proptest::sample::select(&[0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff][..]),
+                1 => proptest::sample::select(&[0x1f, 0x20, 0x3c, 0x3d, 0x3e, 0x7e, 0x7f, 0x80, 0xff][..]),
             ]),
         ) {
             proptest::prop_assert_eq!(printable8(b), b.iter().all(|c| matches!(c, b' '..=b'~')));
+            proptest::prop_assert_eq!(has_equals8(b), b.contains(&b'='));
         }
     }
 }

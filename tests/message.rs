@@ -144,6 +144,38 @@ fn what_lettre_encodes_is_written_plain() {
     assert!(header_lines(&m).contains(&"In-Reply-To: <parent@xn--bro-hoa.example>".to_owned()));
 }
 
+/// An application's own typed header that happens to be an identifier header.
+#[derive(Clone)]
+struct OriginalMessageId(String);
+
+impl header::Header for OriginalMessageId {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Original-Message-ID")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+#[test]
+fn an_apps_own_typed_identifier_header_goes_through_the_policy() {
+    let m = base()
+        .header(OriginalMessageId("<orig@büro.example>".to_owned()))
+        .body(String::new())
+        .unwrap();
+    assert!(
+        header_lines(&m).contains(&"Original-Message-ID: <orig@xn--bro-hoa.example>".to_owned())
+    );
+    let err = base()
+        .header(OriginalMessageId("<a@b>\r\nBcc: x@y".to_owned()))
+        .body(String::new())
+        .unwrap_err();
+    assert!(err.to_string().contains("Original-Message-ID"), "{err}");
+}
+
 #[test]
 fn identifier_headers_set_any_way_go_through_the_policy() {
     // Through header(), raw_header() and the dedicated methods.
