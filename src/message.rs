@@ -181,17 +181,12 @@ enum MessageIdIntent {
 #[derive(Debug, Clone, Default)]
 pub struct MessageBuilder {
     inner: lettre::message::MessageBuilder,
-    message_id: MessageIdIntent,
-    /// In-Reply-To and References as set (and, for References, appended: one piece per call)
-    /// so far: raw, validated at build time.
-    in_reply_to: Option<String>,
-    references: Vec<String>,
-    domain: Option<String>,
-    policy: Option<Arc<dyn HeaderPolicy>>,
-    /// Domains of the first From and of the Sender, as `from()` and `sender()` set them: step
-    /// 4 of the domain order without parsing the headers back.
+    /// Domain of the first From, as `from()` set it: step 4 of the domain order without
+    /// parsing the headers back.
     from_domain: Option<String>,
-    sender_domain: Option<String>,
+    /// The rest of what the builder holds: boxed, and only once something is set, so the
+    /// builder stays small to move from call to call.
+    more: Option<Box<More>>,
     /// From or Sender also came in some other way (`header`, `raw_header`, `mailbox`): read
     /// the author from the built headers.
     author_untracked: bool,
@@ -201,7 +196,25 @@ pub struct MessageBuilder {
     untyped_headers: bool,
 }
 
+/// What a [`MessageBuilder`] holds less often.
+#[derive(Debug, Clone, Default)]
+struct More {
+    message_id: MessageIdIntent,
+    /// In-Reply-To and References as set (and, for References, appended: one piece per call)
+    /// so far: raw, validated at build time.
+    in_reply_to: Option<String>,
+    references: Vec<String>,
+    domain: Option<String>,
+    policy: Option<Arc<dyn HeaderPolicy>>,
+    /// Domain of the Sender, as `sender()` set it (step 4 of the domain order).
+    sender_domain: Option<String>,
+}
+
 impl MessageBuilder {
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
+
     /// Creates a new default message builder.
     ///
     /// # Example
@@ -251,7 +264,7 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sender(mut self, mbox: Mailbox) -> Self {
-        self.sender_domain = Some(mbox.email.domain().to_owned());
+        self.more().sender_domain = Some(mbox.email.domain().to_owned());
         self.map(|b| b.sender(mbox))
     }
 
@@ -350,7 +363,7 @@ impl MessageBuilder {
     /// # let _ = b;
     /// ```
     pub fn in_reply_to(mut self, id: String) -> Self {
-        self.in_reply_to = Some(id);
+        self.more().in_reply_to = Some(id);
         self
     }
 
@@ -373,7 +386,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn references(mut self, id: String) -> Self {
-        self.references.push(id);
+        self.more().references.push(id);
         self
     }
 
@@ -403,7 +416,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn replying_to(mut self, parent: &crate::reply::Parent) -> Self {
-        self.references = vec![parent
+        self.more().references = vec![parent
             .references(crate::reply::ThreadLimit::default())
             .to_string()];
         self.in_reply_to(parent.message_id().to_string())
@@ -444,7 +457,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn message_id(mut self, id: Option<String>) -> Self {
-        self.message_id = match id {
+        self.more().message_id = match id {
             Some(id) => MessageIdIntent::Given(id),
             None => MessageIdIntent::Generate,
         };
@@ -474,7 +487,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn message_id_domain<D: Into<String>>(mut self, domain: D) -> Self {
-        self.domain = Some(domain.into());
+        self.more().domain = Some(domain.into());
         self
     }
 
@@ -499,7 +512,7 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn policy(mut self, policy: Arc<dyn HeaderPolicy>) -> Self {
-        self.policy = Some(policy);
+        self.more().policy = Some(policy);
         self
     }
 
@@ -536,21 +549,13 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn new_content_id(&self) -> Result<crate::ContentId, Error> {
-        let domain = self.message_domain()?;
-        let author = self
-            .sender_domain
-            .as_deref()
+        let more = self.more.as_deref();
+        let domain = message_domain(more.and_then(|m| m.domain.as_deref()))?;
+        let author = more
+            .and_then(|m| m.sender_domain.as_deref())
             .or(self.from_domain.as_deref());
         let (domain, _) = resolve(domain.as_ref(), author)?;
         Ok(crate::ContentId::generate(&domain))
-    }
-
-    /// The per-message domain setting, validated.
-    fn message_domain(&self) -> Result<Option<Domain>, Error> {
-        self.domain
-            .as_deref()
-            .map(|d| Domain::parse_setting("message_id_domain", d))
-            .transpose()
     }
 
     /// Set [User-Agent header](https://tools.ietf.org/html/draft-melnikov-email-user-agent-00).
@@ -578,11 +583,13 @@ impl MessageBuilder {
     /// ```
     pub fn header<H: Header>(mut self, header: H) -> Self {
         let name = H::name();
-        if name == MESSAGE_ID || name == REFERENCES || name == IN_REPLY_TO {
+        if is_typed(&name) {
+            self.author_untracked |= is_author(&name);
+            self.map(|b| b.header(header))
+        } else if name == MESSAGE_ID || name == REFERENCES || name == IN_REPLY_TO {
             self.raw_header(header.display())
         } else {
-            self.author_untracked |= is_author(&name);
-            self.untyped_headers |= !is_typed(&name);
+            self.untyped_headers = true;
             self.map(|b| b.header(header))
         }
     }
@@ -606,11 +613,11 @@ impl MessageBuilder {
         let mut probe = Headers::new();
         probe.insert_raw(raw_header.clone());
         if let Some(id) = probe.get_raw(&MESSAGE_ID) {
-            self.message_id = MessageIdIntent::Given(id.to_owned());
+            self.more().message_id = MessageIdIntent::Given(id.to_owned());
         } else if let Some(refs) = probe.get_raw(&REFERENCES) {
-            self.references = vec![refs.to_owned()];
+            self.more().references = vec![refs.to_owned()];
         } else if let Some(irt) = probe.get_raw(&IN_REPLY_TO) {
-            self.in_reply_to = Some(irt.to_owned());
+            self.more().in_reply_to = Some(irt.to_owned());
         } else {
             self.untyped_headers = true;
             self.author_untracked |= ["From", "Sender"]
@@ -738,9 +745,11 @@ impl MessageBuilder {
 
     /// Writes the identifier headers of the message lettre built, through the policy.
     fn finish(mut self, mut message: lettre::Message) -> Result<Message, Error> {
-        let chosen = self
-            .policy
-            .as_ref()
+        let mut more = self.more.take();
+        let sender = more.as_mut().and_then(|m| m.sender_domain.take());
+        let more = more.as_deref();
+        let chosen = more
+            .and_then(|m| m.policy.as_ref())
             .or_else(|| crate::Config::installed().and_then(|c| c.policy_ref()));
         let policy: &dyn HeaderPolicy = match chosen {
             Some(p) => p.as_ref(),
@@ -748,11 +757,11 @@ impl MessageBuilder {
         };
         let mut generated = None;
         let generated_raw;
-        let message_id = match &self.message_id {
-            MessageIdIntent::Given(id) => Some(id.as_str()),
-            MessageIdIntent::Generate => {
-                let domain = self.message_domain()?;
-                let (sender, from) = (self.sender_domain.take(), self.from_domain.take());
+        let message_id = match more.map(|m| &m.message_id) {
+            Some(MessageIdIntent::Given(id)) => Some(id.as_str()),
+            None | Some(MessageIdIntent::Generate) => {
+                let domain = message_domain(more.and_then(|m| m.domain.as_deref()))?;
+                let from = self.from_domain.take();
                 let (domain, _) = resolve_with(domain.as_ref(), || {
                     if self.author_untracked {
                         author_domain(message.headers())
@@ -773,7 +782,11 @@ impl MessageBuilder {
             }
         };
         // Each references() call is validated on its own, then the ids are joined.
-        let references = parse_references(&REFERENCES, &self.references, policy.smtputf8())?;
+        let references = parse_references(
+            &REFERENCES,
+            more.map_or(&[][..], |m| &m.references),
+            policy.smtputf8(),
+        )?;
         let mut overrides = [Override {
             name: &MESSAGE_ID,
             raw: "",
@@ -781,7 +794,7 @@ impl MessageBuilder {
         let mut n = 0;
         for (name, raw) in [
             (&MESSAGE_ID, message_id),
-            (&IN_REPLY_TO, self.in_reply_to.as_deref()),
+            (&IN_REPLY_TO, more.and_then(|m| m.in_reply_to.as_deref())),
             (&REFERENCES, references.as_deref()),
         ] {
             if let Some(raw) = raw {
@@ -799,6 +812,13 @@ impl MessageBuilder {
         }
         Ok(Message(message))
     }
+}
+
+/// The per-message domain setting, validated.
+fn message_domain(setting: Option<&str>) -> Result<Option<Domain>, Error> {
+    setting
+        .map(|d| Domain::parse_setting("message_id_domain", d))
+        .transpose()
 }
 
 /// A header lettre itself defines a type for, other than the identifier ones: none of them is

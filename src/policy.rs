@@ -551,6 +551,13 @@ fn plainly_valid(name_len: usize, s: &str, mut unfolded: Option<&mut String>) ->
                 i += 8;
                 continue;
             }
+        } else if let Some(last) = b.len().checked_sub(8).filter(|&l| l >= line) {
+            // The last few octets, as the last eight: those before `i` passed already.
+            if let Ok(word) = <[u8; 8]>::try_from(&b[last..]) {
+                if printable8(word) && !has_equals8(word) {
+                    break;
+                }
+            }
         }
         match b[i] {
             b'=' if b.get(i + 1) == Some(&b'?') => return false,
