@@ -51,6 +51,7 @@ mod mime;
 pub mod msgid;
 #[cfg(feature = "builder")]
 pub mod policy;
+mod random;
 #[cfg(feature = "builder")]
 pub mod reply;
 #[cfg(feature = "builder")]

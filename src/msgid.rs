@@ -122,7 +122,7 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn generate(domain: &Domain) -> Self {
-        let left = uuid::Uuid::new_v4();
+        let left = uuid::Builder::from_random_bytes(crate::random::bytes16()).into_uuid();
         let mut buf = uuid::Uuid::encode_buffer();
         let left = left.simple().encode_lower(&mut buf);
         let mut text = String::with_capacity(left.len() + domain.as_str().len() + 3);
