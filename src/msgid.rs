@@ -660,10 +660,11 @@ pub(crate) fn scan<'s>(
             (Cow::Owned(id.text.into()), id.at, j)
         };
         i = skip_cfws(b, next)?;
-        if let Some(hash) = seen.check(&id) {
+        let keep = i < b.len();
+        if let Some(hash) = seen.check(&id, keep) {
             emit(&id, at);
             // The last id need not be remembered: a one-id header allocates nothing here.
-            seen.add(id, hash, i < b.len());
+            seen.add(id, hash, keep);
         }
     }
     if seen.count == 0 {
@@ -685,10 +686,12 @@ struct Seen<'s> {
 impl<'s> Seen<'s> {
     const SMALL: usize = 32;
 
-    /// The quick hash of `id` if it was not seen before, `None` for a repeat.
-    fn check(&self, id: &str) -> Option<u64> {
+    /// The quick hash of `id` if it was not seen before, `None` for a repeat. The hash is
+    /// only computed when it is needed: to compare, or to `keep` the id for later ones.
+    fn check(&self, id: &str, keep: bool) -> Option<u64> {
         match &self.large {
             Some(set) => (!set.contains(id)).then_some(0),
+            None if self.small.is_empty() && !keep => Some(0),
             None => {
                 let h = quick_hash(id.as_bytes());
                 (!self.small.iter().any(|(k, t)| *k == h && t == id)).then_some(h)

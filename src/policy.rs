@@ -306,7 +306,9 @@ impl IdentifierPolicy {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
+        // As spelled here (the common case, and cheaper), then in any case.
+        (self.names.iter().position(|n| **n == *name))
+            .or_else(|| self.names.iter().position(|n| n.eq_ignore_ascii_case(name)))
     }
 
     /// Writes `ids` as the value of header `name`: one space between ids, folded only between
@@ -649,7 +651,9 @@ fn checked_value(name: &HeaderName, encoded: String, smtputf8: bool) -> Result<H
         raw = encoded.replace("\r\n", "");
     }
     let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
-    raw.drain(..blanks);
+    if blanks > 0 {
+        raw.drain(..blanks);
+    }
     Ok(HeaderValue::dangerous_new_pre_encoded(
         name.clone(),
         raw,
@@ -733,7 +737,7 @@ pub(crate) fn apply_with(
 ) -> Result<(), Error> {
     let names = policy.header_names();
     for o in overrides {
-        let own = names.contains(o.name);
+        let own = names.iter().any(|n| **n == **o.name) || names.contains(o.name);
         let writer = if own {
             policy
         } else {
