@@ -626,7 +626,10 @@ pub(crate) fn scan<'s>(
     mut emit: impl FnMut(&str, usize),
 ) -> Result<usize, Reason> {
     let b = s.as_bytes();
-    let mut seen = Seen::default();
+    let mut seen = Seen {
+        input_len: s.len(),
+        ..Seen::default()
+    };
     let mut i = skip_cfws(b, 0)?;
     while i < b.len() {
         let (id, at, next): (Cow<'s, str>, usize, usize) = if b[i] == b'<' {
@@ -660,11 +663,9 @@ pub(crate) fn scan<'s>(
             (Cow::Owned(id.text.into()), id.at, j)
         };
         i = skip_cfws(b, next)?;
-        let keep = i < b.len();
-        if let Some(hash) = seen.check(&id, keep) {
+        // The last id need not be remembered: a one-id header allocates nothing here.
+        if seen.first_time(&id, i < b.len()) {
             emit(&id, at);
-            // The last id need not be remembered: a one-id header allocates nothing here.
-            seen.add(id, hash, keep);
         }
     }
     if seen.count == 0 {
@@ -678,6 +679,8 @@ pub(crate) fn scan<'s>(
 /// linear whatever its ids are.
 #[derive(Default)]
 struct Seen<'s> {
+    /// Octets of input the ids come from: sizes the set, so it need not grow id by id.
+    input_len: usize,
     count: usize,
     small: Vec<(u64, Cow<'s, str>)>,
     large: Option<std::collections::HashSet<Cow<'s, str>>>,
@@ -686,38 +689,42 @@ struct Seen<'s> {
 impl<'s> Seen<'s> {
     const SMALL: usize = 32;
 
-    /// The quick hash of `id` if it was not seen before, `None` for a repeat. The hash is
-    /// only computed when it is needed: to compare, or to `keep` the id for later ones.
-    fn check(&self, id: &str, keep: bool) -> Option<u64> {
-        match &self.large {
-            Some(set) => (!set.contains(id)).then_some(0),
-            None if self.small.is_empty() && !keep => Some(0),
+    /// Whether `id` is new; records it if `keep`. A borrowed id is recorded without a copy.
+    fn first_time(&mut self, id: &Cow<'s, str>, keep: bool) -> bool {
+        let new = match &mut self.large {
+            // One hash per id: inserting is the check.
+            Some(set) => set.insert(id.clone()),
+            // Nothing to compare with and nothing to keep: no hash needed.
+            None if self.small.is_empty() && !keep => true,
             None => {
                 let h = quick_hash(id.as_bytes());
-                (!self.small.iter().any(|(k, t)| *k == h && t == id)).then_some(h)
+                let new = !self.small.iter().any(|(k, t)| *k == h && t == id);
+                if new && keep {
+                    self.keep(h, id.clone());
+                }
+                new
             }
-        }
+        };
+        self.count += usize::from(new);
+        new
     }
 
-    /// Counts a new `id`, and records it with the hash [`check`](Self::check) gave if `keep`.
-    fn add(&mut self, id: Cow<'s, str>, hash: u64, keep: bool) {
-        self.count += 1;
-        if !keep {
-            return;
-        }
-        if let Some(set) = &mut self.large {
-            set.insert(id);
-        } else if self.small.len() < Self::SMALL {
+    fn keep(&mut self, hash: u64, id: Cow<'s, str>) {
+        if self.small.len() < Self::SMALL {
             if self.small.is_empty() {
                 self.small.reserve_exact(Self::SMALL / 2);
             }
             self.small.push((hash, id));
-        } else {
-            let mut set: std::collections::HashSet<_> =
-                self.small.drain(..).map(|(_, t)| t).collect();
-            set.insert(id);
-            self.large = Some(set);
+            return;
         }
+        // Past a few ids, a set keyed by a randomly seeded hash, sized for the ids the rest
+        // of the input holds if they are as long as these, so it need not grow id by id.
+        let average = self.small.iter().map(|(_, t)| t.len()).sum::<usize>() / Self::SMALL;
+        let room = (self.input_len / average.max(1)).max(2 * Self::SMALL);
+        let mut set = std::collections::HashSet::with_capacity(room);
+        set.extend(self.small.drain(..).map(|(_, t)| t));
+        set.insert(id);
+        self.large = Some(set);
     }
 }
 
