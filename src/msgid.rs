@@ -690,6 +690,7 @@ impl<'s> Seen<'s> {
     const SMALL: usize = 32;
 
     /// Whether `id` is new; records it if `keep`. A borrowed id is recorded without a copy.
+    #[allow(clippy::ptr_arg)] // the `Cow` itself is what gets cloned: free when borrowed
     fn first_time(&mut self, id: &Cow<'s, str>, keep: bool) -> bool {
         let new = match &mut self.large {
             // One hash per id: inserting is the check.
