@@ -24,7 +24,7 @@ pub use lettre::message::*;
 pub use crate::mime::{Attachment, MultiPart, MultiPartBuilder};
 
 use crate::{
-    address::Envelope,
+    address::{Address, Envelope},
     domain::{resolve, resolve_with, Domain},
     mime::checked_singlepart,
     policy::{apply_with, default_identifier_policy, parse_references, write_generated, Override},
@@ -208,6 +208,52 @@ struct More {
     policy: Option<Arc<dyn HeaderPolicy>>,
     /// Domain of the Sender, as `sender()` set it (step 4 of the domain order).
     sender_domain: Option<String>,
+    addresses: Addresses,
+}
+
+/// The addresses lettre derives the envelope from, as `from()`, `sender()`, `to()`, `cc()` and
+/// `bcc()` set them, so lettre need not parse its own address headers back at build time.
+#[derive(Debug, Clone, Default)]
+struct Addresses {
+    sender: Option<Address>,
+    from: Option<Address>,
+    from_count: usize,
+    /// To, Cc and Bcc, in the order lettre lists them.
+    to: Vec<Address>,
+    cc: Vec<Address>,
+    bcc: Vec<Address>,
+    /// An address header came in some other way (`header`, `raw_header`, `mailbox`), an
+    /// envelope was given, or an address is not plain: lettre derives the envelope itself.
+    untracked: bool,
+}
+
+impl Addresses {
+    /// Records `addr`; only plain `local@domain` addresses (dot-atoms, ASCII) are tracked, as
+    /// those read back from the written header exactly as given.
+    fn track(&mut self, addr: &Address) -> Option<Address> {
+        let plain = crate::msgid::plain_dot_atom(addr.user().as_bytes())
+            && crate::msgid::plain_dot_atom(addr.domain().as_bytes());
+        self.untracked |= !plain;
+        (!self.untracked).then(|| addr.clone())
+    }
+
+    /// The envelope lettre would derive from the headers, when it can be known here: a
+    /// reverse path (the Sender, else the one From) and at least one recipient. Otherwise
+    /// lettre derives it, and reports what is missing.
+    fn envelope(self) -> Option<Envelope> {
+        if self.untracked {
+            return None;
+        }
+        let from = self.sender.or(if self.from_count == 1 {
+            self.from
+        } else {
+            None
+        })?;
+        let mut to = self.to;
+        to.extend(self.cc);
+        to.extend(self.bcc);
+        Envelope::new(Some(from), to).ok()
+    }
 }
 
 impl MessageBuilder {
@@ -249,6 +295,11 @@ impl MessageBuilder {
         if self.from_domain.is_none() {
             self.from_domain = Some(mbox.email.domain().to_owned());
         }
+        let addresses = &mut self.more().addresses;
+        addresses.from_count += 1;
+        if let Some(a) = addresses.track(&mbox.email) {
+            addresses.from.get_or_insert(a);
+        }
         self.map(|b| b.from(mbox))
     }
 
@@ -264,7 +315,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sender(mut self, mbox: Mailbox) -> Self {
-        self.more().sender_domain = Some(mbox.email.domain().to_owned());
+        let more = self.more();
+        more.sender_domain = Some(mbox.email.domain().to_owned());
+        more.addresses.sender = more.addresses.track(&mbox.email);
         self.map(|b| b.sender(mbox))
     }
 
@@ -318,7 +371,11 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().to("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn to(self, mbox: Mailbox) -> Self {
+    pub fn to(mut self, mbox: Mailbox) -> Self {
+        let addresses = &mut self.more().addresses;
+        if let Some(a) = addresses.track(&mbox.email) {
+            addresses.to.push(a);
+        }
         self.map(|b| b.to(mbox))
     }
 
@@ -332,7 +389,11 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().cc("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn cc(self, mbox: Mailbox) -> Self {
+    pub fn cc(mut self, mbox: Mailbox) -> Self {
+        let addresses = &mut self.more().addresses;
+        if let Some(a) = addresses.track(&mbox.email) {
+            addresses.cc.push(a);
+        }
         self.map(|b| b.cc(mbox))
     }
 
@@ -347,7 +408,11 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().bcc("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn bcc(self, mbox: Mailbox) -> Self {
+    pub fn bcc(mut self, mbox: Mailbox) -> Self {
+        let addresses = &mut self.more().addresses;
+        if let Some(a) = addresses.track(&mbox.email) {
+            addresses.bcc.push(a);
+        }
         self.map(|b| b.bcc(mbox))
     }
 
@@ -585,6 +650,7 @@ impl MessageBuilder {
         let name = H::name();
         if is_typed(&name) {
             self.author_untracked |= is_author(&name);
+            self.untrack_addresses(&name);
             self.map(|b| b.header(header))
         } else if name == MESSAGE_ID || name == REFERENCES || name == IN_REPLY_TO {
             self.raw_header(header.display())
@@ -620,6 +686,7 @@ impl MessageBuilder {
             self.more().in_reply_to = Some(irt.to_owned());
         } else {
             self.untyped_headers = true;
+            self.more().addresses.untracked = true;
             self.author_untracked |= ["From", "Sender"]
                 .iter()
                 .any(|n| probe.get_raw(n).is_some());
@@ -641,6 +708,7 @@ impl MessageBuilder {
     /// ```
     pub fn mailbox<H: Header + MailboxesHeader>(mut self, header: H) -> Self {
         self.author_untracked |= is_author(&H::name());
+        self.untrack_addresses(&H::name());
         self.map(|b| b.mailbox(header))
     }
 
@@ -655,7 +723,8 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().envelope(env);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn envelope(self, envelope: Envelope) -> Self {
+    pub fn envelope(mut self, envelope: Envelope) -> Self {
+        self.more().addresses.untracked = true;
         self.map(|b| b.envelope(envelope))
     }
 
@@ -739,8 +808,27 @@ impl MessageBuilder {
     }
 
     fn split(mut self) -> (lettre::message::MessageBuilder, Self) {
-        let inner = std::mem::take(&mut self.inner);
+        let mut inner = std::mem::take(&mut self.inner);
+        let addresses = self
+            .more
+            .as_deref_mut()
+            .map(|m| std::mem::take(&mut m.addresses));
+        if let Some(envelope) = addresses.and_then(Addresses::envelope) {
+            // What lettre would derive by parsing the headers it wrote from these addresses.
+            inner = inner.envelope(envelope);
+        }
         (inner, self)
+    }
+
+    /// An address header set other than through `from`, `sender`, `to`, `cc` or `bcc`:
+    /// lettre derives the envelope.
+    fn untrack_addresses(&mut self, name: &HeaderName) {
+        if ["From", "Sender", "To", "Cc", "Bcc"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            self.more().addresses.untracked = true;
+        }
     }
 
     /// Writes the identifier headers of the message lettre built, through the policy.
