@@ -293,6 +293,8 @@ impl Config {
     /// // config.install()?;
     /// # Ok(()) }
     /// ```
+    // Without the `builder` feature the domain is Config's only field.
+    #[cfg_attr(not(feature = "builder"), allow(clippy::needless_update))]
     pub fn from_env() -> Result<Self, Error> {
         Ok(Config {
             domain: domain_from_env()?,
