@@ -547,7 +547,7 @@ impl fmt::Debug for ContentId {
 pub(crate) fn parse_content_id(header: &str, s: &str, smtputf8: bool) -> Result<ContentId, Error> {
     let err = |reason| Error::invalid_id(header, s, reason);
     if !s.contains('@') {
-        let trimmed = s.trim_matches([' ', '\t']);
+        let trimmed = trim_fws(s);
         let inner = match trimmed.strip_prefix('<') {
             Some(rest) => rest
                 .strip_suffix('>')
@@ -584,6 +584,29 @@ pub(crate) fn parse_content_id(header: &str, s: &str, smtputf8: bool) -> Result<
         return Ok(ContentId(format!("<{inner}>").into()));
     }
     parse_one(header, s, smtputf8).map(|id| ContentId(id.text))
+}
+
+/// `s` without the spaces, tabs and folds (CRLF + space or tab) around it: what the policy
+/// writes around a Content-ID token, a long one on a continuation line. A CR or LF that is no
+/// fold stays, for the caller to refuse.
+fn trim_fws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut start = 0;
+    loop {
+        match b.get(start) {
+            Some(b' ' | b'\t') => start += 1,
+            Some(b'\r') if fold_at(b, start) => start += 3,
+            _ => break,
+        }
+    }
+    let mut end = b.len();
+    while end > start && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+        if end >= start + 2 && &b[end - 2..end] == b"\r\n" {
+            end -= 2;
+        }
+    }
+    &s[start..end]
 }
 
 /// Parses a header value that holds exactly one msg-id.
@@ -1301,6 +1324,31 @@ mod tests {
                 }
                 _ => proptest::prop_assert!(scanned.is_err()),
             }
+        }
+    }
+
+    #[test]
+    fn a_content_id_token_reads_back_from_a_continuation_line() {
+        // The policy moves a token too long for the first line to a line of its own.
+        let token = format!("<{}>", "u".repeat(990));
+        let name = lettre::message::header::HeaderName::new_from_ascii_str("Content-ID");
+        let policy = crate::IdentifierPolicy::new();
+        let written = crate::HeaderPolicy::encode(&policy, &name, &token).unwrap();
+        assert_eq!(written, format!("\r\n {token}"));
+        assert_eq!(ContentId::parse(&written).unwrap().as_str(), token);
+        assert_eq!(
+            ContentId::parse(&format!(" \t{token}\r\n "))
+                .unwrap()
+                .as_str(),
+            token
+        );
+        // A CR or LF that is no fold is still refused, before or after.
+        for bad in [
+            format!("\r\n{token}"),
+            format!("{token}\r\n"),
+            format!("\n {token}"),
+        ] {
+            assert!(ContentId::parse(&bad).is_err(), "{bad:?}");
         }
     }
 
