@@ -687,9 +687,7 @@ impl MessageBuilder {
         } else {
             self.untyped_headers = true;
             self.more().addresses.untracked = true;
-            self.author_untracked |= ["From", "Sender"]
-                .iter()
-                .any(|n| probe.get_raw(n).is_some());
+            self.author_untracked |= AUTHOR_HEADERS.iter().any(|n| probe.get_raw(n).is_some());
             self.inner = self.inner.raw_header(raw_header);
         }
         self
@@ -823,10 +821,7 @@ impl MessageBuilder {
     /// An address header set other than through `from`, `sender`, `to`, `cc` or `bcc`:
     /// lettre derives the envelope.
     fn untrack_addresses(&mut self, name: &HeaderName) {
-        if ["From", "Sender", "To", "Cc", "Bcc"]
-            .iter()
-            .any(|n| name.eq_ignore_ascii_case(n))
-        {
+        if ADDRESS_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n)) {
             self.more().addresses.untracked = true;
         }
     }
@@ -912,12 +907,11 @@ fn message_domain(setting: Option<&str>) -> Result<Option<Domain>, Error> {
 /// A header lettre itself defines a type for, other than the identifier ones: none of them is
 /// one the default policy takes over.
 fn is_typed(name: &HeaderName) -> bool {
-    const TYPED: [&str; 17] = [
+    const TYPED: [&str; 16] = [
         "Content-Type",
         "Content-Transfer-Encoding",
         "Content-Disposition",
         "Content-Location",
-        "Content-Language",
         "MIME-Version",
         "Date",
         "Subject",
@@ -935,8 +929,14 @@ fn is_typed(name: &HeaderName) -> bool {
     TYPED.contains(&&**name) || TYPED.iter().any(|t| name.eq_ignore_ascii_case(t))
 }
 
+/// The headers step 4 of the domain order reads.
+const AUTHOR_HEADERS: [&str; 2] = ["From", "Sender"];
+
+/// The headers lettre derives the envelope from.
+const ADDRESS_HEADERS: [&str; 5] = ["From", "Sender", "To", "Cc", "Bcc"];
+
 fn is_author(name: &HeaderName) -> bool {
-    name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender")
+    AUTHOR_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// Step 4 of the domain order: the Sender's domain if the message has a Sender, else the

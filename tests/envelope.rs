@@ -112,8 +112,9 @@ proptest! {
     }
 }
 
+/// A readable case of the property above: a plain message's envelope, whoever derives it.
 #[test]
-fn a_plain_message_gets_its_envelope_from_the_builder_calls() {
+fn a_plain_messages_envelope_is_sender_or_from_then_to_cc_bcc() {
     let m = letterhead::Message::builder()
         .from(mbox(1))
         .to(mbox(0))
