@@ -8,7 +8,7 @@
 //! `PROFILE_MSG` is a group name of `build_format` (`transactional`, `reply_20_refs`,
 //! `multipart_inline_image`), `PROFILE_CASE` a case name (`lettre`, `letterhead`,
 //! `lettre_generated_id`, `lettre_given_id`, `letterhead_given_id`). `PROFILE_MSG=references:N`
-//! with `PROFILE_CASE` `parse`, `encode` or `write_header` runs the policy alone on a
+//! with `PROFILE_CASE` `parse`, `write_text` or `write_header` runs the policy alone on a
 //! References of N ids (the linearity check). Without `PROFILE_ITERS`, as under `cargo bench`,
 //! it does nothing. See BENCHMARKS.md.
 
@@ -50,7 +50,9 @@ fn main() {
 /// The policy alone on a References of `n` ids.
 fn policy_loop(iters: usize, n: usize, case: &str) {
     use letterhead::{
-        message::header::HeaderName, policy::write_header, HeaderPolicy, IdentifierPolicy, MsgIds,
+        message::header::HeaderName,
+        policy::{write_header, write_text},
+        IdentifierPolicy, MsgIds,
     };
     let policy = IdentifierPolicy::new();
     let name = HeaderName::new_from_ascii_str("References");
@@ -58,7 +60,7 @@ fn policy_loop(iters: usize, n: usize, case: &str) {
     for _ in 0..iters {
         match case {
             "parse" => drop(black_box(MsgIds::parse(black_box(&raw)))),
-            "encode" => drop(black_box(policy.encode(&name, black_box(&raw)))),
+            "write_text" => drop(black_box(write_text(&policy, &name, black_box(&raw)))),
             "write_header" => drop(black_box(write_header(&policy, &name, black_box(&raw)))),
             other => panic!("unknown PROFILE_CASE {other:?} for references:N"),
         }

@@ -3,24 +3,28 @@
 //! Every message letterhead builds gets a Message-ID `<LEFT@DOMAIN>`. DOMAIN is the first of:
 //!
 //! 1. the per-message setting, `MessageBuilder::message_id_domain`;
-//! 2. the process-wide [`Config`], if one was [installed](Config::install) and names a domain;
+//! 2. the process-wide [`Config`](crate::Config), if one was
+//!    [installed](crate::Config::install) and names a domain;
 //! 3. the `MESSAGE_ID_DOMAIN` environment variable ([`ENV_VAR`]), read once, on first use;
 //! 4. the domain of the author: the Sender address if the message has one, else the From
-//!    address;
+//!    address, if it can be a Message-ID domain (an address lettre accepts may have a domain
+//!    that cannot, such as `bü_ro.example`; the order then moves on, as From is not a
+//!    setting);
 //! 5. the machine's host name, only if it is a multi-label domain short enough
 //!    ([`HOSTNAME_MAX_LEN`]) that the whole `Message-ID: <...>` line fits in 78 characters
 //!    (needs the `hostname` feature; looked up once);
 //! 6. `localhost`.
 //!
-//! Whatever the source, the domain is validated like an id-right and written as A-labels
-//! (`büro.example` becomes `xn--bro-hoa.example`). A configured value that is not valid
-//! (steps 1 to 3) is an error naming its source, such as
+//! Whatever the source, the domain is validated like an RFC 5322 id-right and written as
+//! A-labels (`büro.example` becomes `xn--bro-hoa.example`) when nothing but that conversion
+//! changes it. A configured value that is not valid (steps 1 to 3) is an error naming its
+//! source, such as
 //! `MESSAGE_ID_DOMAIN: "bad domain>": character ' ' is not allowed in a msg-id`; it never
 //! falls through to the next step.
 
 use std::{borrow::Cow, fmt, sync::OnceLock};
 
-use crate::{error::Reason, msgid::parse_id_right, Error};
+use crate::{error::Reason, grammar::id_right, Error};
 
 /// The environment variable that names the Message-ID domain (step 3 of the order).
 ///
@@ -89,35 +93,11 @@ impl Domain {
         Self::check(s).map_err(|reason| Error::invalid_domain(setting, s, reason))
     }
 
-    /// As [`parse_setting`](Self::parse_setting), keeping `s` as the domain when it is valid
-    /// as it is.
-    pub(crate) fn parse_setting_owned(setting: &str, s: String) -> Result<Self, Error> {
-        if Self::plain(&s) {
-            return Ok(Domain(s.into_boxed_str()));
-        }
-        Self::parse_setting(setting, &s)
-    }
-
-    /// The common case, quickly: an ASCII dot-atom-text within [`MAX_LEN`](Self::MAX_LEN)
-    /// without `=?`, which [`check`](Self::check) keeps as it is.
-    fn plain(s: &str) -> bool {
-        s.len() <= Self::MAX_LEN && crate::msgid::plain_dot_atom(s.as_bytes())
-    }
-
     fn check(s: &str) -> Result<Self, Reason> {
-        if Self::plain(s) {
-            return Ok(Domain(s.into()));
-        }
         if s.is_empty() {
             return Err(Reason::Empty);
         }
-        if let Some(c) = s.chars().find(|c| c.is_control()) {
-            return Err(Reason::Control(c));
-        }
-        if let Some(c) = s.chars().find(|c| c.is_whitespace()) {
-            return Err(Reason::InvalidChar(c));
-        }
-        let ascii = parse_id_right(s)?;
+        let ascii = id_right(s)?;
         if ascii.contains("=?") {
             return Err(Reason::EncodedWordLike);
         }
@@ -197,7 +177,7 @@ impl std::str::FromStr for Domain {
 /// ```
 /// use letterhead::domain::{resolve, Source};
 ///
-/// let (domain, source) = resolve(None, Some("example.com"))?;
+/// let (domain, source) = resolve(None, None, Some("example.com"))?;
 /// # let _ = (domain, source);
 /// // With no Config installed and MESSAGE_ID_DOMAIN unset, the author's domain is used:
 /// # if std::env::var_os("MESSAGE_ID_DOMAIN").is_none() {
@@ -224,7 +204,7 @@ pub enum Source {
 
 impl Source {
     /// The name errors give this source.
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Source::Message => "message_id_domain",
             Source::Config => "Config::message_id_domain",
@@ -242,158 +222,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// Process-wide settings, installed once at start-up.
-///
-/// # Example
-///
-/// ```
-/// use letterhead::{Config, IdentifierPolicy};
-///
-/// # fn main() -> Result<(), letterhead::Error> {
-/// let config = Config::new()
-///     .message_id_domain("mail.example.com")?
-///     .policy(IdentifierPolicy::new().smtputf8(false));
-/// assert_eq!(config.domain().unwrap().as_str(), "mail.example.com");
-/// // At start-up, once: config.install()?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Config {
-    domain: Option<Domain>,
-    #[cfg(feature = "builder")]
-    policy: Option<std::sync::Arc<dyn crate::HeaderPolicy>>,
-}
-
-static INSTALLED: OnceLock<Config> = OnceLock::new();
-
-impl Config {
-    /// An empty configuration: no domain, the default policy.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// assert!(letterhead::Config::new().domain().is_none());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A configuration whose domain is `MESSAGE_ID_DOMAIN`, if that is set and not empty.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidDomain`] naming `MESSAGE_ID_DOMAIN` when the variable is set to an
-    /// invalid domain or to something that is not Unicode.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), letterhead::Error> {
-    /// let config = letterhead::Config::from_env()?;
-    /// // config.install()?;
-    /// # Ok(()) }
-    /// ```
-    // Without the `builder` feature the domain is Config's only field.
-    #[cfg_attr(not(feature = "builder"), allow(clippy::needless_update))]
-    pub fn from_env() -> Result<Self, Error> {
-        Ok(Config {
-            domain: domain_from_env()?,
-            ..Self::default()
-        })
-    }
-
-    /// Sets the Message-ID domain (step 2 of the order).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidDomain`] naming `Config::message_id_domain`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use letterhead::Config;
-    ///
-    /// assert!(Config::new().message_id_domain("büro.example").is_ok());
-    /// let err = Config::new().message_id_domain("a b").unwrap_err();
-    /// assert!(err.to_string().starts_with("Config::message_id_domain: \"a b\""));
-    /// ```
-    pub fn message_id_domain(mut self, domain: &str) -> Result<Self, Error> {
-        self.domain = Some(Domain::parse_setting(Source::Config.name(), domain)?);
-        Ok(self)
-    }
-
-    /// Sets the policy every message uses unless its builder names another.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use letterhead::{Config, IdentifierPolicy};
-    ///
-    /// let config = Config::new().policy(IdentifierPolicy::new().soft_line_length(100));
-    /// # let _ = config;
-    /// ```
-    #[cfg(feature = "builder")]
-    pub fn policy<P: crate::HeaderPolicy + 'static>(mut self, policy: P) -> Self {
-        self.policy = Some(std::sync::Arc::new(policy));
-        self
-    }
-
-    /// The configured Message-ID domain, if any.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let c = letterhead::Config::new().message_id_domain("example.com")?;
-    /// assert_eq!(c.domain().map(|d| d.as_str()), Some("example.com"));
-    /// # Ok::<(), letterhead::Error>(())
-    /// ```
-    pub fn domain(&self) -> Option<&Domain> {
-        self.domain.as_ref()
-    }
-
-    /// The configured policy, if any.
-    #[cfg(feature = "builder")]
-    pub(crate) fn policy_ref(&self) -> Option<&std::sync::Arc<dyn crate::HeaderPolicy>> {
-        self.policy.as_ref()
-    }
-
-    /// Installs this configuration for the whole process. Call it once, at start-up, before
-    /// building messages.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ConfigAlreadyInstalled`] on a second call; the first configuration stays.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use letterhead::Config;
-    ///
-    /// # fn main() -> Result<(), letterhead::Error> {
-    /// Config::new().message_id_domain("mail.example.com")?.install()?;
-    /// assert_eq!(Config::installed().unwrap().domain().unwrap().as_str(), "mail.example.com");
-    /// assert!(Config::new().install().is_err());
-    /// # Ok(()) }
-    /// ```
-    pub fn install(self) -> Result<(), Error> {
-        INSTALLED
-            .set(self)
-            .map_err(|_| Error::ConfigAlreadyInstalled)
-    }
-
-    /// The installed configuration, if any.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// assert!(letterhead::Config::installed().is_none());
-    /// ```
-    pub fn installed() -> Option<&'static Config> {
-        INSTALLED.get()
-    }
-}
-
-fn domain_from_env() -> Result<Option<Domain>, Error> {
+pub(crate) fn domain_from_env() -> Result<Option<Domain>, Error> {
     match std::env::var(ENV_VAR) {
         Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => Domain::parse_setting(ENV_VAR, &v).map(Some),
@@ -453,14 +282,14 @@ fn usable_host(name: &str) -> Option<Domain> {
 
 /// Picks the Message-ID domain in the documented order.
 ///
-/// `per_message` is step 1 and `author_domain` (the Sender's, else the From address's domain)
-/// is step 4; the installed [`Config`], `MESSAGE_ID_DOMAIN` and the host name are looked up
-/// here, each only once per process.
+/// `per_message` is step 1, `configured` step 2 (the installed
+/// [`Config`](crate::Config)'s domain, which the message builder passes) and `author_domain`
+/// (the Sender's, else the From address's domain) step 4; `MESSAGE_ID_DOMAIN` and the host
+/// name are looked up here, each only once per process.
 ///
 /// # Errors
 ///
-/// [`Error::InvalidDomain`] when `MESSAGE_ID_DOMAIN` is reached and invalid, or when the
-/// author's domain is reached and cannot be written into a msg-id.
+/// [`Error::InvalidDomain`] when `MESSAGE_ID_DOMAIN` is reached and invalid.
 ///
 /// # Example
 ///
@@ -468,25 +297,18 @@ fn usable_host(name: &str) -> Option<Domain> {
 /// use letterhead::{domain::{resolve, Source}, Domain};
 ///
 /// let mine = Domain::parse("mail.example.com")?;
-/// let (domain, source) = resolve(Some(&mine), Some("example.org"))?;
+/// let (domain, source) = resolve(Some(&mine), None, Some("example.org"))?;
 /// assert_eq!((domain.as_str(), source), ("mail.example.com", Source::Message));
 /// # Ok::<(), letterhead::Error>(())
 /// ```
 pub fn resolve<'a>(
     per_message: Option<&'a Domain>,
+    configured: Option<&'a Domain>,
     author_domain: Option<&str>,
-) -> Result<(Cow<'a, Domain>, Source), Error> {
-    resolve_with(per_message, || author_domain.map(str::to_owned))
-}
-
-/// [`resolve`], looking up the author's domain only if steps 1 to 3 give none.
-pub(crate) fn resolve_with<'a>(
-    per_message: Option<&'a Domain>,
-    author_domain: impl FnOnce() -> Option<String>,
 ) -> Result<(Cow<'a, Domain>, Source), Error> {
     pick(
         per_message,
-        Config::installed().and_then(Config::domain),
+        configured,
         || -> Result<Option<&'a Domain>, Error> { env_domain() },
         author_domain,
         || -> Option<&'a Domain> { host_domain() },
@@ -498,7 +320,7 @@ fn pick<'a>(
     per_message: Option<&'a Domain>,
     config: Option<&'a Domain>,
     env: impl FnOnce() -> Result<Option<&'a Domain>, Error>,
-    author_domain: impl FnOnce() -> Option<String>,
+    author_domain: Option<&str>,
     host: impl FnOnce() -> Option<&'a Domain>,
 ) -> Result<(Cow<'a, Domain>, Source), Error> {
     if let Some(d) = per_message {
@@ -510,8 +332,9 @@ fn pick<'a>(
     if let Some(d) = env()? {
         return Ok((Cow::Borrowed(d), Source::Env));
     }
-    if let Some(a) = author_domain() {
-        let d = Domain::parse_setting_owned(Source::Author.name(), a)?;
+    // The author's address is no setting: a domain that cannot be a Message-ID domain moves
+    // the order on instead of failing the message.
+    if let Some(d) = author_domain.and_then(|a| Domain::check(a).ok()) {
         return Ok((Cow::Owned(d), Source::Author));
     }
     if let Some(d) = host() {
@@ -547,24 +370,22 @@ mod tests {
         let env = || Ok(Some(&e));
         let host = || Some(&h);
 
-        let r = pick(
-            Some(&m),
-            Some(&c),
-            env,
-            || Some("a.example".to_owned()),
-            host,
-        )
-        .unwrap();
+        let r = pick(Some(&m), Some(&c), env, Some("a.example"), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("m.example", Source::Message));
-        let r = pick(None, Some(&c), env, || Some("a.example".to_owned()), host).unwrap();
+        let r = pick(None, Some(&c), env, Some("a.example"), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("c.example", Source::Config));
-        let r = pick(None, None, env, || Some("a.example".to_owned()), host).unwrap();
+        let r = pick(None, None, env, Some("a.example"), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("e.example", Source::Env));
-        let r = pick(None, None, no_env, || Some("bü.example".to_owned()), host).unwrap();
+        let r = pick(None, None, no_env, Some("bü.example"), host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("xn--b-eha.example", Source::Author));
-        let r = pick(None, None, no_env, || None, host).unwrap();
+        let r = pick(None, None, no_env, None, host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("h.example", Source::Hostname));
-        let r = pick(None, None, no_env, || None, no_host).unwrap();
+        // An author's domain that cannot be a Message-ID domain moves the order on.
+        let r = pick(None, None, no_env, Some("bü_ro.example"), host).unwrap();
+        assert_eq!((r.0.as_str(), r.1), ("h.example", Source::Hostname));
+        let r = pick(None, None, no_env, Some("bü_ro.example"), no_host).unwrap();
+        assert_eq!(r.1, Source::Localhost);
+        let r = pick(None, None, no_env, None, no_host).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("localhost", Source::Localhost));
     }
 
@@ -577,7 +398,7 @@ mod tests {
                 Reason::InvalidChar(' '),
             ))
         };
-        let err = pick(None, None, env, || Some("a.example".to_owned()), no_host).unwrap_err();
+        let err = pick(None, None, env, Some("a.example"), no_host).unwrap_err();
         assert_eq!(
             err.to_string(),
             r#"MESSAGE_ID_DOMAIN: "bad domain>": character ' ' is not allowed in a msg-id"#
@@ -585,7 +406,7 @@ mod tests {
         // Steps before it win without reading it.
         let c = d("c.example");
         let env = || -> Result<Option<&Domain>, Error> { panic!("env read after config") };
-        assert!(pick(None, Some(&c), env, || None, no_host).is_ok());
+        assert!(pick(None, Some(&c), env, None, no_host).is_ok());
     }
 
     #[test]
@@ -597,6 +418,10 @@ mod tests {
             ("a..b", Reason::Dots),
             ("ex<ample.com", Reason::InvalidChar('<')),
             ("=?utf-8?q?x?=", Reason::EncodedWordLike),
+            ("exa\u{200b}mple.cöm", Reason::IdnaChanges('\u{200b}')),
+            ("bü\u{ad}ro.example", Reason::IdnaChanges('\u{ad}')),
+            ("bü\u{2060}ro.example", Reason::IdnaChanges('\u{2060}')),
+            ("büro\u{ff0e}example", Reason::IdnaChanges('\u{ff0e}')),
         ] {
             match Domain::parse_setting(ENV_VAR, bad) {
                 Err(Error::InvalidDomain {

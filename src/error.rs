@@ -175,6 +175,9 @@ pub enum Reason {
     EncodedWordLike,
     /// IDNA (UTS 46) refused to turn the domain into A-labels.
     Idna,
+    /// IDNA (UTS 46) would change this code point on its own (remove, map or normalise it),
+    /// so the A-labels would name another domain than the one given.
+    IdnaChanges(char),
     /// The value is too long.
     TooLong {
         /// Its length in octets.
@@ -219,6 +222,12 @@ impl fmt::Display for Reason {
                 r#"contains "=?", which receivers may take for an RFC 2047 encoded-word"#,
             ),
             Reason::Idna => f.write_str("IDNA (UTS 46) cannot turn this domain into A-labels"),
+            Reason::IdnaChanges(c) => write!(
+                f,
+                "IDNA (UTS 46) would remove, map or normalise U+{:04X} in the domain, writing \
+                 another domain than the one given; write the domain without it",
+                *c as u32
+            ),
             Reason::TooLong { len, max } => {
                 write!(f, "{len} octets long; at most {max} fit")
             }

@@ -40,8 +40,14 @@
 #[doc(no_inline)]
 pub use lettre::*;
 
+// The pipeline, in the order a message goes through it (ARCHITECTURE.md): RFC 5322 tokens,
+// ids, the Message-ID domain, settings, the policy, the last check, the message.
+mod config;
 pub mod domain;
 pub mod error;
+mod grammar;
+mod headers;
+mod idn;
 #[cfg(feature = "builder")]
 pub mod lint;
 #[cfg(feature = "builder")]
@@ -57,8 +63,11 @@ pub mod reply;
 #[cfg(feature = "builder")]
 mod rfc2047;
 pub mod transport;
+#[cfg(feature = "builder")]
+mod verify;
 
-pub use domain::{Config, Domain};
+pub use config::Config;
+pub use domain::Domain;
 pub use error::{Error, Reason};
 #[cfg(feature = "builder")]
 pub use message::Message;

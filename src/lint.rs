@@ -25,8 +25,10 @@ use std::fmt;
 use lettre::message::header::HeaderName;
 
 use crate::{
-    msgid::{parse_content_id, parse_list},
-    rfc2047, Error, HeaderPolicy, IdentifierPolicy,
+    headers,
+    msgid::{parse_content_id, parse_list, Mode, Syntax},
+    policy::write_text,
+    rfc2047, Error, IdentifierPolicy,
 };
 
 /// How much a finding matters.
@@ -99,6 +101,9 @@ pub enum Code {
     InvalidId,
     /// A file whose lines all end in LF, as files saved on Unix do.
     LfFile,
+    /// An id that can be written safely but is not an RFC 5322 msg-id (what
+    /// [`Mode::Compatible`](crate::msgid::Mode::Compatible) writes as given).
+    NonConformingId,
 }
 
 impl Code {
@@ -192,6 +197,9 @@ impl Code {
             Code::LfFile => ("LH014", Note,
                 "every line ends in LF alone, as a file saved on Unix; read as CRLF (on the wire SMTP uses CRLF)",
                 "nothing, for a stored file"),
+            Code::NonConformingId => ("LH015", Warning,
+                "the id can be written safely and most readers thread it, but it is not an RFC 5322 msg-id (a host:port or empty dot label, no @, or the obsolete quoted, commented or spaced forms); strict parsers may drop it",
+                "generate ids as <unique@domain> with a dot-atom on each side (letterhead's generated ids are)"),
         }
     }
 }
@@ -290,15 +298,6 @@ impl Report {
         &self.repaired
     }
 }
-
-const ID_HEADERS: [&str; 6] = [
-    "Message-ID",
-    "In-Reply-To",
-    "References",
-    "Resent-Message-ID",
-    "Original-Message-ID",
-    "Content-ID",
-];
 
 /// One logical header: its name, the line it starts on, and its value with folds kept.
 struct Field {
@@ -432,7 +431,8 @@ pub fn lint(raw: &[u8]) -> Report {
 
     let mut repaired = Vec::new();
     for (i, f) in fields.iter().enumerate() {
-        let Some(canonical) = ID_HEADERS.iter().find(|n| n.eq_ignore_ascii_case(&f.name)) else {
+        let Some(canonical) = headers::identifier_names().find(|n| n.eq_ignore_ascii_case(&f.name))
+        else {
             continue;
         };
         let before = findings.len();
@@ -496,18 +496,31 @@ fn check_identifier(name: &str, f: &Field, push: &mut impl FnMut(Code, usize, St
         return;
     }
     let unfolded = f.value.replace("\r\n", "");
-    let parsed = if name == "Content-ID" {
-        parse_content_id(name, &unfolded, f.eight_bit).map(|_| Vec::new())
-    } else {
-        parse_list(name, &unfolded, f.eight_bit)
+    let parse = |mode| {
+        let syntax = Syntax {
+            mode,
+            smtputf8: f.eight_bit,
+        };
+        if name == "Content-ID" {
+            parse_content_id(name, &unfolded, syntax).map(|cid| vec![cid.as_msg_id().clone()])
+        } else {
+            parse_list(name, &unfolded, syntax)
+        }
+    };
+    let reason = |e: Error| match e {
+        Error::InvalidId { reason, .. } => reason.to_string(),
+        e => e.to_string(),
+    };
+    let parsed = match parse(Mode::Strict) {
+        Ok(ids) => Ok(ids),
+        // What can be written safely, but is no RFC 5322 msg-id: a warning of its own.
+        Err(strict) => parse(Mode::Compatible).inspect(|_| {
+            push(Code::NonConformingId, f.line, reason(strict));
+        }),
     };
     match parsed {
-        Err(Error::InvalidId { reason, .. }) => {
-            push(Code::InvalidId, f.line, reason.to_string());
-            return;
-        }
         Err(e) => {
-            push(Code::InvalidId, f.line, e.to_string());
+            push(Code::InvalidId, f.line, reason(e));
             return;
         }
         Ok(ids) => {
@@ -562,9 +575,7 @@ fn repair(name: &'static str, f: &Field) -> Option<String> {
         value
     };
     let policy = IdentifierPolicy::new().smtputf8(f.eight_bit);
-    let written = policy
-        .encode(&HeaderName::new_from_ascii_str(name), &value)
-        .ok()?;
+    let written = write_text(&policy, &HeaderName::new_from_ascii_str(name), &value).ok()?;
     // Nothing to repair when letterhead would write it the same (a bare-host id, say).
     (written != f.value.trim_start()).then(|| format!("{name}: {written}"))
 }

@@ -13,9 +13,10 @@ use lettre::message::{
 };
 
 use crate::{
+    config::policy as default_policy,
     error::Reason,
     msgid::parse_content_id,
-    policy::{default_policy, write_header},
+    policy::{syntax, write_header},
     Error,
 };
 
@@ -203,7 +204,7 @@ fn check_part(headers: &Headers) -> Option<Problem> {
         // the part cannot tell a policy-written value from one set around it.
         return problem(Reason::NotThroughPolicy);
     }
-    match parse_content_id(&CONTENT_ID, raw, policy.smtputf8()) {
+    match parse_content_id(&CONTENT_ID, raw, syntax(policy)) {
         Err(Error::InvalidId { reason, .. }) => problem(reason),
         Err(e) => unreachable!("parse_content_id only returns InvalidId: {e}"),
         // A value that does not stay as it is was set around the policy (for example through

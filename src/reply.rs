@@ -15,8 +15,15 @@
 
 use crate::{
     error::Reason,
-    msgid::{parse_list, parse_one},
+    msgid::{parse_list, parse_one, Mode, Syntax},
     rfc2047, Error, MsgId, MsgIds,
+};
+
+/// How a parent's ids are read: whatever can be written safely, so that a reply to any
+/// parent a reader could thread threads here too.
+const PARENT: Syntax = Syntax {
+    mode: Mode::Compatible,
+    smtputf8: false,
 };
 
 /// The most ids a reply's References keeps.
@@ -125,11 +132,11 @@ impl Parent {
         const MID: &str = "parent Message-ID";
         const REFS: &str = "parent References";
         const IRT: &str = "parent In-Reply-To";
-        let message_id = parse_one(MID, &decoded(MID, message_id)?, false)?;
+        let message_id = parse_one(MID, &decoded(MID, message_id)?, PARENT)?;
         let ancestors = match (references, in_reply_to) {
-            (Some(refs), _) => parse_list(REFS, &decoded(REFS, refs)?, false)?,
+            (Some(refs), _) => parse_list(REFS, &decoded(REFS, refs)?, PARENT)?,
             (None, Some(irt)) => {
-                let ids = parse_list(IRT, &decoded(IRT, irt)?, false)?;
+                let ids = parse_list(IRT, &decoded(IRT, irt)?, PARENT)?;
                 // Several ids in In-Reply-To say nothing about order (RFC 5322 3.6.4).
                 if ids.len() == 1 {
                     ids
@@ -227,14 +234,6 @@ impl Parent {
     }
 }
 
-impl TryFrom<&crate::Message> for Parent {
-    type Error = Error;
-
-    fn try_from(message: &crate::Message) -> Result<Self, Error> {
-        Parent::from_message(message)
-    }
-}
-
 /// `value` with its encoded-words decoded, or as it is if it has none.
 fn decoded(header: &str, value: &str) -> Result<String, Error> {
     if !rfc2047::has_encoded_word(value) {
@@ -280,6 +279,21 @@ mod tests {
         assert_eq!(t.first().as_str(), "<0@x>");
         assert_eq!(t.last().as_str(), "<p@x>");
         assert_eq!(t.as_slice()[1].as_str(), "<82@x>");
+    }
+
+    #[test]
+    fn parents_with_obsolete_or_nonconforming_ids_thread() {
+        let p = Parent::from_headers(
+            "< p (comment) @x.example >",
+            Some("<\"a b\"@x.example>\n <7f1c@localhost:8536>, <a..b@x.example> <abc123>"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.message_id().as_str(), "<p@x.example>");
+        assert_eq!(
+            p.references(ThreadLimit::default()).to_string(),
+            "<\"a b\"@x.example> <7f1c@localhost:8536> <a..b@x.example> <abc123> <p@x.example>"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use letterhead::{
         header::{self, ContentType, HeaderName, HeaderValue},
         Attachment, Mailbox, MultiPart, SinglePart,
     },
+    policy::Value,
     Error, HeaderPolicy, IdentifierPolicy, Message, MsgId, Reason,
 };
 
@@ -326,7 +327,7 @@ impl HeaderPolicy for Refuses {
     fn header_names(&self) -> &[HeaderName] {
         &self.0
     }
-    fn encode(&self, name: &HeaderName, _raw: &str) -> Result<String, Error> {
+    fn write(&self, name: &HeaderName, _: Value<'_>) -> Result<String, Error> {
         Err(Error::Policy {
             header: name.to_string(),
             reason: "refused by test policy".into(),
@@ -341,9 +342,12 @@ impl HeaderPolicy for Broken {
     fn header_names(&self) -> &[HeaderName] {
         &self.0
     }
-    fn encode(&self, _: &HeaderName, raw: &str) -> Result<String, Error> {
+    fn write(&self, _: &HeaderName, value: Value<'_>) -> Result<String, Error> {
         // A buggy policy that lets a line break through.
-        Ok(format!("{raw}\r\nBcc: victim@example.net"))
+        let Value::Ids(ids) = value else {
+            unreachable!("Message-ID holds ids")
+        };
+        Ok(format!("{}\r\nBcc: victim@example.net", ids[0]))
     }
 }
 

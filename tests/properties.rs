@@ -3,7 +3,10 @@
 //! nothing panics, whatever the input.
 
 use letterhead::{
-    message::header::HeaderName, ContentId, Error, HeaderPolicy, IdentifierPolicy, MsgId, MsgIds,
+    message::header::HeaderName,
+    msgid::Mode,
+    policy::{write_text, HeaderPolicy},
+    ContentId, Error, IdentifierPolicy, MsgId, MsgIds,
 };
 use proptest::prelude::*;
 
@@ -72,25 +75,29 @@ fn check_written(name: &str, written: &str, smtputf8: bool) {
 }
 
 /// The ids a header value holds, written as one unfolded string, as `name` reads them.
-fn ids(name: &str, s: &str, utf8: bool) -> Result<String, Error> {
-    match (name, utf8) {
-        ("Content-ID", false) => ContentId::parse(s).map(|c| c.as_str().to_owned()),
-        ("Content-ID", true) => ContentId::parse_smtputf8(s).map(|c| c.as_str().to_owned()),
-        (_, false) => MsgIds::parse(s).map(|ids| ids.to_string()),
-        (_, true) => MsgIds::parse_smtputf8(s).map(|ids| ids.to_string()),
+fn ids(name: &str, s: &str, mode: Mode, utf8: bool) -> Result<String, Error> {
+    if name == "Content-ID" {
+        ContentId::parse_in(s, mode, utf8).map(|c| c.as_str().to_owned())
+    } else {
+        MsgIds::parse_in(s, mode, utf8).map(|ids| ids.to_string())
     }
 }
 
 fn roundtrip(policy: &IdentifierPolicy, name: &'static str, raw: &str) {
     let header = HeaderName::new_from_ascii_str(name);
-    let utf8 = policy.smtputf8();
-    match policy.encode(&header, raw) {
+    let (mode, utf8) = (HeaderPolicy::mode(policy), HeaderPolicy::smtputf8(policy));
+    match write_text(policy, &header, raw) {
         Ok(written) => {
             check_written(name, &written, utf8);
-            let expected = ids(name, raw, utf8).expect("accepted input parses");
+            let expected = ids(name, raw, mode, utf8).expect("accepted input parses");
             assert_eq!(
-                ids(name, &written, utf8).expect("output re-parses"),
+                ids(name, &written, mode, utf8).expect("output re-parses"),
                 expected
+            );
+            // Written as it is read: a second pass changes nothing.
+            assert_eq!(
+                write_text(policy, &header, &written).ok(),
+                Some(written.clone())
             );
             let unfolded = written.replace("\r\n", "");
             assert_eq!(unfolded.trim_start(), expected);
@@ -109,8 +116,18 @@ proptest! {
     #[test]
     fn policy_output_reparses_to_the_same_ids(raw in header_value(), n in 0usize..6, soft in 1usize..200) {
         roundtrip(&IdentifierPolicy::new(), NAMES[n], &raw);
+        roundtrip(&IdentifierPolicy::strict(), NAMES[n], &raw);
         roundtrip(&IdentifierPolicy::new().soft_line_length(soft), NAMES[n], &raw);
         roundtrip(&IdentifierPolicy::new().smtputf8(true), NAMES[n], &raw);
+    }
+
+    /// Strict mode takes a subset of what compatible mode takes, and writes it the same.
+    #[test]
+    fn strict_is_a_subset_of_compatible(raw in header_value(), n in 0usize..6) {
+        let header = HeaderName::new_from_ascii_str(NAMES[n]);
+        if let Ok(strict) = write_text(&IdentifierPolicy::strict(), &header, &raw) {
+            prop_assert_eq!(write_text(&IdentifierPolicy::new(), &header, &raw).ok(), Some(strict));
+        }
     }
 
     #[test]
@@ -120,6 +137,7 @@ proptest! {
         let _ = MsgIds::parse(&raw);
         let _ = letterhead::Domain::parse(&raw);
         roundtrip(&IdentifierPolicy::new(), NAMES[n], &raw);
+        roundtrip(&IdentifierPolicy::strict(), NAMES[n], &raw);
     }
 
     #[test]
@@ -128,8 +146,7 @@ proptest! {
         let s = format!("<{left}@{right}>");
         let id = MsgId::parse(&s).unwrap();
         prop_assert_eq!(id.as_str(), s.as_str());
-        let written = IdentifierPolicy::new()
-            .encode(&HeaderName::new_from_ascii_str("Message-ID"), &s)
+        let written = write_text(&IdentifierPolicy::strict(), &HeaderName::new_from_ascii_str("Message-ID"), &s)
             .unwrap();
         prop_assert_eq!(written.trim_start_matches("\r\n "), s.as_str());
     }

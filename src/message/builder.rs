@@ -1,149 +1,29 @@
-//! Messages: lettre's message module, with [`Message`] and [`MessageBuilder`] that always write
-//! valid identifier headers.
-//!
-//! Everything else here (`header`, `Mailbox`, `MultiPart`, `SinglePart`, `Attachment`,
-//! `Body`, `dkim`, ...) is lettre's own, at the same path.
-//!
-//! What differs from lettre, on purpose:
-//!
-//! - every message gets a Message-ID; its domain comes from the order in [`crate::domain`];
-//! - [`MessageBuilder::references`] appends (lettre documents "Set or add" but replaces);
-//! - identifier headers, however they were set, go through the [`HeaderPolicy`] when the
-//!   message is built; an invalid one is an [`Error`], never encoded or repaired.
+//! [`MessageBuilder`]: lettre's, method for method, recording what the app passed in call
+//! order; the identifier headers are read, written and verified when the message is built.
 
-use std::{
-    ops::{Deref, DerefMut},
-    sync::Arc,
-    time::SystemTime,
+use std::{sync::Arc, time::SystemTime};
+
+use lettre::message::{
+    header::{self, Header, HeaderName, HeaderValue, Headers, MailboxesHeader},
+    IntoBody, Mailbox, Mailboxes, SinglePart,
 };
 
-use lettre::message::header::{Header, HeaderName, HeaderValue, Headers, MailboxesHeader};
-#[doc(no_inline)]
-pub use lettre::message::*;
-
-pub use crate::mime::{Attachment, MultiPart, MultiPartBuilder};
-
+use super::{Message, MultiPart};
 use crate::{
     address::{Address, Envelope},
-    domain::{resolve, resolve_with, Domain},
+    config::Config,
+    domain::{resolve, Domain},
+    grammar::is_dot_atom_text,
+    headers::{self, Role},
     mime::checked_singlepart,
-    policy::{apply_with, default_identifier_policy, parse_references, write_generated, Override},
+    msgid::{dedup, parse_list},
+    policy::{default_identifier_policy, syntax, takes, write_header, write_value, Holds, Value},
     Error, HeaderPolicy, MsgId,
 };
 
 static MESSAGE_ID: HeaderName = HeaderName::new_from_ascii_str("Message-ID");
 static REFERENCES: HeaderName = HeaderName::new_from_ascii_str("References");
 static IN_REPLY_TO: HeaderName = HeaderName::new_from_ascii_str("In-Reply-To");
-
-/// An email message, built by [`MessageBuilder`], whose identifier headers are valid.
-///
-/// Derefs to `lettre::Message`, so `formatted()`, `envelope()`, `headers()` and DKIM signing
-/// work as in lettre, and `&Message` is accepted wherever lettre's sync transports take
-/// `&lettre::Message`. Headers changed through `headers_mut()` after the build are written as
-/// given: they do not pass through the policy again.
-///
-/// # Example
-///
-/// ```
-/// use letterhead::{message::header::ContentType, Message};
-///
-/// let email = Message::builder()
-///     .from("NoBody <nobody@example.com>".parse()?)
-///     .to("Hei <hei@example.org>".parse()?)
-///     .in_reply_to("<1548@büro.example>".to_owned())
-///     .subject("Happy new year")
-///     .header(ContentType::TEXT_PLAIN)
-///     .body(String::from("Be happy!"))?;
-///
-/// let text = String::from_utf8(email.formatted())?;
-/// assert!(text.contains("\r\nIn-Reply-To: <1548@xn--bro-hoa.example>\r\n"));
-/// assert!(text.contains("\r\nMessage-ID: <"));
-/// assert!(!text.contains("=?"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Message(lettre::Message);
-
-impl Message {
-    /// Creates a new builder, as `MessageBuilder::new()`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let builder = letterhead::Message::builder();
-    /// # let _ = builder;
-    /// ```
-    pub fn builder() -> MessageBuilder {
-        MessageBuilder::new()
-    }
-
-    /// The Message-ID the message carries, as written.
-    ///
-    /// `None` if it was removed through `headers_mut()` after the build, or if a custom policy
-    /// wrote something that does not parse as a msg-id.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let email = letterhead::Message::builder()
-    ///     .from("a@example.com".parse()?)
-    ///     .to("b@example.com".parse()?)
-    ///     .body(String::from("hi"))?;
-    /// let id = email.message_id().expect("every built message has one");
-    /// assert_eq!(Some(id.as_str()), email.headers().get_raw("Message-ID"));
-    /// # Ok(()) }
-    /// ```
-    pub fn message_id(&self) -> Option<MsgId> {
-        // Written by the policy, so it parses; SMTPUTF8 mode accepts what either mode wrote.
-        MsgId::parse_smtputf8(self.0.headers().get_raw("Message-ID")?).ok()
-    }
-
-    /// The lettre message inside.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let email = letterhead::Message::builder()
-    ///     .from("a@example.com".parse()?)
-    ///     .to("b@example.com".parse()?)
-    ///     .body(String::from("hi"))?;
-    /// let inner: lettre::Message = email.into_inner();
-    /// # let _ = inner; Ok(()) }
-    /// ```
-    pub fn into_inner(self) -> lettre::Message {
-        self.0
-    }
-}
-
-impl Deref for Message {
-    type Target = lettre::Message;
-
-    fn deref(&self) -> &lettre::Message {
-        &self.0
-    }
-}
-
-impl DerefMut for Message {
-    /// For lettre's `&mut Message` APIs (DKIM signing, `headers_mut`). What is changed here
-    /// does not pass through the policy again.
-    fn deref_mut(&mut self) -> &mut lettre::Message {
-        &mut self.0
-    }
-}
-
-impl AsRef<lettre::Message> for Message {
-    fn as_ref(&self) -> &lettre::Message {
-        &self.0
-    }
-}
-
-impl From<Message> for lettre::Message {
-    fn from(m: Message) -> lettre::Message {
-        m.0
-    }
-}
 
 /// What the builder was told about the Message-ID.
 #[derive(Clone, Debug, Default)]
@@ -209,6 +89,8 @@ struct More {
     /// Domain of the Sender, as `sender()` set it (step 4 of the domain order).
     sender_domain: Option<String>,
     addresses: Addresses,
+    /// Which of Message-ID, In-Reply-To and References hold a place in lettre's builder.
+    placed: [bool; 3],
 }
 
 /// The addresses lettre derives the envelope from, as `from()`, `sender()`, `to()`, `cc()` and
@@ -231,8 +113,7 @@ impl Addresses {
     /// Records `addr`; only plain `local@domain` addresses (dot-atoms, ASCII) are tracked, as
     /// those read back from the written header exactly as given.
     fn track(&mut self, addr: &Address) -> Option<Address> {
-        let plain = crate::msgid::plain_dot_atom(addr.user().as_bytes())
-            && crate::msgid::plain_dot_atom(addr.domain().as_bytes());
+        let plain = is_dot_atom_text(addr.user()) && is_dot_atom_text(addr.domain());
         self.untracked |= !plain;
         (!self.untracked).then(|| addr.clone())
     }
@@ -259,6 +140,22 @@ impl Addresses {
 impl MessageBuilder {
     fn more(&mut self) -> &mut More {
         self.more.get_or_insert_with(Box::default)
+    }
+
+    /// Holds the place of an identifier header the builder records, the first time it is set:
+    /// lettre writes a header where it was first set, and the written value replaces this
+    /// empty one there when the message is built.
+    fn place(&mut self, name: &'static HeaderName) {
+        let slot = [&MESSAGE_ID, &IN_REPLY_TO, &REFERENCES]
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(0);
+        let placed = &mut self.more().placed[slot];
+        if !*placed {
+            *placed = true;
+            self.inner = std::mem::take(&mut self.inner)
+                .raw_header(HeaderValue::new(name.clone(), String::new()));
+        }
     }
 
     /// Creates a new default message builder.
@@ -429,6 +326,7 @@ impl MessageBuilder {
     /// ```
     pub fn in_reply_to(mut self, id: String) -> Self {
         self.more().in_reply_to = Some(id);
+        self.place(&IN_REPLY_TO);
         self
     }
 
@@ -452,6 +350,7 @@ impl MessageBuilder {
     /// ```
     pub fn references(mut self, id: String) -> Self {
         self.more().references.push(id);
+        self.place(&REFERENCES);
         self
     }
 
@@ -484,6 +383,7 @@ impl MessageBuilder {
         self.more().references = vec![parent
             .references(crate::reply::ThreadLimit::default())
             .to_string()];
+        self.place(&REFERENCES);
         self.in_reply_to(parent.message_id().to_string())
     }
 
@@ -503,9 +403,10 @@ impl MessageBuilder {
 
     /// Set the `Message-ID` header ([RFC 5322 3.6.4]).
     ///
-    /// `Some(id)` is validated at build time. `None` (and leaving it unset) generates
-    /// `<UUID@DOMAIN>`, DOMAIN chosen in the order of [`crate::domain`], never the raw host
-    /// name as lettre does.
+    /// `Some(id)` is read at build time in the policy's [`Mode`](crate::msgid::Mode) and
+    /// written where it was set. `None` (and leaving it unset) generates `<UUID@DOMAIN>`,
+    /// DOMAIN chosen in the order of [`crate::domain`], never the raw host name as lettre
+    /// does, written after Date.
     ///
     /// [RFC 5322 3.6.4]: https://tools.ietf.org/html/rfc5322#section-3.6.4
     ///
@@ -522,10 +423,13 @@ impl MessageBuilder {
     /// # Ok(()) }
     /// ```
     pub fn message_id(mut self, id: Option<String>) -> Self {
-        self.more().message_id = match id {
-            Some(id) => MessageIdIntent::Given(id),
-            None => MessageIdIntent::Generate,
-        };
+        match id {
+            Some(id) => {
+                self.more().message_id = MessageIdIntent::Given(id);
+                self.place(&MESSAGE_ID);
+            }
+            None => self.more().message_id = MessageIdIntent::Generate,
+        }
         self
     }
 
@@ -619,7 +523,7 @@ impl MessageBuilder {
         let author = more
             .and_then(|m| m.sender_domain.as_deref())
             .or(self.from_domain.as_deref());
-        let (domain, _) = resolve(domain.as_ref(), author)?;
+        let (domain, _) = resolve(domain.as_ref(), configured_domain(), author)?;
         Ok(crate::ContentId::generate(&domain))
     }
 
@@ -648,16 +552,20 @@ impl MessageBuilder {
     /// ```
     pub fn header<H: Header>(mut self, header: H) -> Self {
         let name = H::name();
-        if is_typed(&name) {
-            self.author_untracked |= is_author(&name);
-            self.untrack_addresses(&name);
-            self.map(|b| b.header(header))
-        } else if name == MESSAGE_ID || name == REFERENCES || name == IN_REPLY_TO {
-            self.raw_header(header.display())
-        } else {
-            self.untyped_headers = true;
-            self.map(|b| b.header(header))
+        match headers::find(&name) {
+            Some(row) if row.builder_recorded => return self.raw_header(header.display()),
+            Some(row) => {
+                self.author_untracked |= row.role == Role::Author;
+                if row.role != Role::None {
+                    self.more().addresses.untracked = true;
+                }
+                // An identifier header the builder does not record (Content-ID, ...).
+                self.untyped_headers |= row.holds.is_identifier();
+            }
+            // Not in the table: a custom policy may take it over.
+            None => self.untyped_headers = true,
         }
+        self.map(|b| b.header(header))
     }
 
     /// Set raw custom header to message; replaces a header of the same name. Identifier
@@ -680,14 +588,20 @@ impl MessageBuilder {
         probe.insert_raw(raw_header.clone());
         if let Some(id) = probe.get_raw(&MESSAGE_ID) {
             self.more().message_id = MessageIdIntent::Given(id.to_owned());
+            self.place(&MESSAGE_ID);
         } else if let Some(refs) = probe.get_raw(&REFERENCES) {
+            // As lettre: the header replaces what the builder held.
             self.more().references = vec![refs.to_owned()];
+            self.place(&REFERENCES);
         } else if let Some(irt) = probe.get_raw(&IN_REPLY_TO) {
             self.more().in_reply_to = Some(irt.to_owned());
+            self.place(&IN_REPLY_TO);
         } else {
             self.untyped_headers = true;
             self.more().addresses.untracked = true;
-            self.author_untracked |= AUTHOR_HEADERS.iter().any(|n| probe.get_raw(n).is_some());
+            self.author_untracked |= headers::TABLE
+                .iter()
+                .any(|r| r.role == Role::Author && probe.get_raw(r.name).is_some());
             self.inner = self.inner.raw_header(raw_header);
         }
         self
@@ -705,8 +619,11 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn mailbox<H: Header + MailboxesHeader>(mut self, header: H) -> Self {
-        self.author_untracked |= is_author(&H::name());
-        self.untrack_addresses(&H::name());
+        let role = headers::find(&H::name()).map_or(Role::None, |r| r.role);
+        self.author_untracked |= role == Role::Author;
+        if role != Role::None {
+            self.more().addresses.untracked = true;
+        }
         self.map(|b| b.mailbox(header))
     }
 
@@ -818,83 +735,96 @@ impl MessageBuilder {
         (inner, self)
     }
 
-    /// An address header set other than through `from`, `sender`, `to`, `cc` or `bcc`:
-    /// lettre derives the envelope.
-    fn untrack_addresses(&mut self, name: &HeaderName) {
-        if ADDRESS_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n)) {
-            self.more().addresses.untracked = true;
-        }
-    }
-
-    /// Writes the identifier headers of the message lettre built, through the policy.
-    fn finish(mut self, mut message: lettre::Message) -> Result<Message, Error> {
-        let mut more = self.more.take();
-        let sender = more.as_mut().and_then(|m| m.sender_domain.take());
-        let more = more.as_deref();
-        let chosen = more
-            .and_then(|m| m.policy.as_ref())
-            .or_else(|| crate::Config::installed().and_then(|c| c.policy_ref()));
-        let policy: &dyn HeaderPolicy = match chosen {
-            Some(p) => p.as_ref(),
-            None => default_identifier_policy(),
+    /// Writes the identifier headers of the message lettre built, through the policy: each
+    /// read once, written, verified, and put where the app set it (a generated Message-ID
+    /// after Date).
+    fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
+        let more = self.more.map(|m| *m).unwrap_or_default();
+        let custom: Option<&dyn HeaderPolicy> = match &more.policy {
+            Some(p) => Some(p.as_ref()),
+            None => Config::installed()
+                .and_then(Config::policy_ref)
+                .map(|p| p.as_ref()),
         };
-        let mut generated = None;
-        let generated_raw;
-        let message_id = match more.map(|m| &m.message_id) {
-            Some(MessageIdIntent::Given(id)) => Some(id.as_str()),
-            None | Some(MessageIdIntent::Generate) => {
-                let domain = message_domain(more.and_then(|m| m.domain.as_deref()))?;
-                let from = self.from_domain.take();
-                let (domain, _) = resolve_with(domain.as_ref(), || {
-                    if self.author_untracked {
-                        author_domain(message.headers())
-                    } else {
-                        sender.or(from)
-                    }
-                })?;
-                let id = MsgId::generate(&domain);
-                if chosen.is_none() {
-                    // Valid by construction: the default policy writes it without parsing
-                    // it back.
-                    generated = Some(write_generated(&MESSAGE_ID, id)?);
-                    None
-                } else {
-                    generated_raw = String::from(id);
-                    Some(generated_raw.as_str())
+        let policy = custom.unwrap_or(default_identifier_policy());
+        // The headers the builder records are written even by a policy that leaves them out:
+        // never left to lettre's encoder.
+        let writer = |name: &str| -> &dyn HeaderPolicy {
+            if takes(policy, name) {
+                policy
+            } else {
+                default_identifier_policy()
+            }
+        };
+        let author = if self.author_untracked {
+            author_domain(message.headers())
+        } else {
+            more.sender_domain.or(self.from_domain)
+        };
+        let headers = message.headers_mut();
+        match &more.message_id {
+            MessageIdIntent::Given(raw) => {
+                headers.insert_raw(write_header(writer(&MESSAGE_ID), &MESSAGE_ID, raw)?);
+            }
+            // A place held by an earlier `message_id(Some(..))` is given up.
+            MessageIdIntent::Generate => drop(headers.remove_raw(&MESSAGE_ID)),
+        }
+        if let Some(raw) = &more.in_reply_to {
+            headers.insert_raw(write_header(writer(&IN_REPLY_TO), &IN_REPLY_TO, raw)?);
+        }
+        if !more.references.is_empty() {
+            let w = writer(&REFERENCES);
+            headers.insert_raw(write_references(w, &more.references)?);
+        }
+        // The other headers the policy takes over, wherever lettre holds them. The default
+        // policy takes over none of lettre's typed headers.
+        if custom.is_some() || self.untyped_headers {
+            for name in policy.header_names() {
+                if headers::find(name).is_some_and(|r| r.builder_recorded) {
+                    continue;
+                }
+                if let Some(raw) = headers.get_raw(name) {
+                    let value = write_header(policy, name, raw)?;
+                    headers.insert_raw(value);
                 }
             }
-        };
-        // Each references() call is validated on its own, then the ids are joined.
-        let references = parse_references(
-            &REFERENCES,
-            more.map_or(&[][..], |m| &m.references),
-            policy.smtputf8(),
-        )?;
-        let mut overrides = [Override {
-            name: &MESSAGE_ID,
-            raw: "",
-        }; 3];
-        let mut n = 0;
-        for (name, raw) in [
-            (&MESSAGE_ID, message_id),
-            (&IN_REPLY_TO, more.and_then(|m| m.in_reply_to.as_deref())),
-            (&REFERENCES, references.as_deref()),
-        ] {
-            if let Some(raw) = raw {
-                overrides[n] = Override { name, raw };
-                n += 1;
-            }
         }
-        let headers = message.headers_mut();
-        // The default policy takes over none of lettre's typed headers; the others may be
-        // anywhere.
-        let scan = chosen.is_some() || self.untyped_headers;
-        apply_with(policy, headers, &overrides[..n], scan)?;
-        if let Some(value) = generated {
+        if let MessageIdIntent::Generate = more.message_id {
+            let domain = message_domain(more.domain.as_deref())?;
+            let (domain, _) = resolve(domain.as_ref(), configured_domain(), author.as_deref())?;
+            let id = MsgId::generate(&domain);
+            let value = write_value(
+                writer(&MESSAGE_ID),
+                &MESSAGE_ID,
+                Value::Ids(std::slice::from_ref(&id)),
+            )?;
             headers.insert_raw(value);
         }
         Ok(Message(message))
     }
+}
+
+/// References from its pieces, one per `references()` call: each read on its own (an error
+/// names the piece), the ids joined, repeats dropped.
+fn write_references(policy: &dyn HeaderPolicy, pieces: &[String]) -> Result<HeaderValue, Error> {
+    if let [one] = pieces {
+        return write_header(policy, &REFERENCES, one);
+    }
+    if !matches!(policy.holds(&REFERENCES), Holds::Id | Holds::IdList) {
+        // A policy that reads References as text gets the pieces as one text.
+        return write_header(policy, &REFERENCES, &pieces.join(" "));
+    }
+    let mut ids = Vec::new();
+    for piece in pieces {
+        ids.extend(parse_list(&REFERENCES, piece, syntax(policy))?);
+    }
+    dedup(&mut ids);
+    write_value(policy, &REFERENCES, Value::Ids(&ids))
+}
+
+/// The installed [`Config`]'s domain: step 2 of the order.
+fn configured_domain() -> Option<&'static Domain> {
+    Config::installed().and_then(Config::domain)
 }
 
 /// The per-message domain setting, validated.
@@ -902,41 +832,6 @@ fn message_domain(setting: Option<&str>) -> Result<Option<Domain>, Error> {
     setting
         .map(|d| Domain::parse_setting("message_id_domain", d))
         .transpose()
-}
-
-/// A header lettre itself defines a type for, other than the identifier ones: none of them is
-/// one the default policy takes over.
-fn is_typed(name: &HeaderName) -> bool {
-    const TYPED: [&str; 16] = [
-        "Content-Type",
-        "Content-Transfer-Encoding",
-        "Content-Disposition",
-        "Content-Location",
-        "MIME-Version",
-        "Date",
-        "Subject",
-        "Comments",
-        "Keywords",
-        "User-Agent",
-        "From",
-        "To",
-        "Cc",
-        "Bcc",
-        "Reply-To",
-        "Sender",
-    ];
-    // As lettre spells them, then in any case.
-    TYPED.contains(&&**name) || TYPED.iter().any(|t| name.eq_ignore_ascii_case(t))
-}
-
-/// The headers step 4 of the domain order reads.
-const AUTHOR_HEADERS: [&str; 2] = ["From", "Sender"];
-
-/// The headers lettre derives the envelope from.
-const ADDRESS_HEADERS: [&str; 5] = ["From", "Sender", "To", "Cc", "Bcc"];
-
-fn is_author(name: &HeaderName) -> bool {
-    AUTHOR_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// Step 4 of the domain order: the Sender's domain if the message has a Sender, else the
