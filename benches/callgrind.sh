@@ -32,11 +32,11 @@ for msg in transactional reply_20_refs multipart_inline_image; do
   done
 done
 echo
-echo "| References ids | parse Ir | encode Ir | write_header Ir | encode Ir/id |"
+echo "| References ids | parse Ir | write_text Ir | write_header Ir | write_text Ir/id |"
 echo "|---:|---:|---:|---:|---:|"
 for n in 1 5 10 20 50 100; do
   p=$(per 50 250 "references:$n" parse)
-  e=$(per 50 250 "references:$n" encode)
+  e=$(per 50 250 "references:$n" write_text)
   w=$(per 50 250 "references:$n" write_header)
   echo "| $n | $p | $e | $w | $((e / n)) |"
 done

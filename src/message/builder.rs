@@ -379,12 +379,13 @@ impl MessageBuilder {
     /// assert_eq!(reply.headers().get_raw("References"), parent_id);
     /// # Ok(()) }
     /// ```
-    pub fn replying_to(mut self, parent: &crate::reply::Parent) -> Self {
-        self.more().references = vec![parent
+    pub fn replying_to(self, parent: &crate::reply::Parent) -> Self {
+        let mut this = self.in_reply_to(parent.message_id().to_string());
+        this.more().references = vec![parent
             .references(crate::reply::ThreadLimit::default())
             .to_string()];
-        self.place(&REFERENCES);
-        self.in_reply_to(parent.message_id().to_string())
+        this.place(&REFERENCES);
+        this
     }
 
     /// Set `Subject` header to message ([RFC 5322 3.6.5]).
