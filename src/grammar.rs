@@ -12,6 +12,7 @@ use crate::{error::Reason, idn};
 /// ```
 /// assert_eq!(letterhead::policy::HARD_LINE_LIMIT, 998);
 /// ```
+#[cfg(feature = "builder")]
 pub const HARD_LINE_LIMIT: usize = 998;
 
 /// RFC 5322 section 2.1.1: a line SHOULD be at most 78 characters, excluding CRLF.
@@ -21,14 +22,33 @@ pub const HARD_LINE_LIMIT: usize = 998;
 /// ```
 /// assert_eq!(letterhead::policy::SOFT_LINE_LIMIT, 78);
 /// ```
+#[cfg(feature = "builder")]
 pub const SOFT_LINE_LIMIT: usize = 78;
+
+/// RFC 5322 section 3.2.3 atext, as a table over every octet.
+pub(crate) const ATEXT: [bool; 256] = {
+    let mut table = [false; 256];
+    let specials = b"!#$%&'*+-/=?^_`{|}~";
+    let mut c = 0;
+    while c < 128 {
+        table[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut k = 0;
+    while k < specials.len() {
+        table[specials[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 /// RFC 5322 section 3.2.3 atext.
 pub(crate) fn is_atext(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&c)
+    ATEXT[usize::from(c)]
 }
 
 /// RFC 5322 section 3.2.3 dot-atom-text: atext labels joined by single dots, none empty.
+#[cfg(feature = "builder")]
 pub(crate) fn is_dot_atom_text(s: &str) -> bool {
     !s.is_empty()
         && s.split('.')
@@ -112,32 +132,41 @@ pub(crate) fn id_right(right: &str) -> Result<Cow<'_, str>, Reason> {
     if right.is_empty() {
         return Err(Reason::EmptyRight);
     }
-    if let Some(c) = right.chars().find(|c| c.is_control()) {
-        return Err(Reason::Control(c));
+    if !right.is_ascii() {
+        if let Some(c) = right.chars().find(|c| c.is_control()) {
+            return Err(Reason::Control(c));
+        }
+        if right.split('.').any(str::is_empty) {
+            return Err(Reason::Dots);
+        }
+        return idn::to_a_labels(right).map(Cow::Owned);
     }
     if let Some(rest) = right.strip_prefix('[') {
         let inner = rest.strip_suffix(']').ok_or(Reason::InvalidChar('['))?;
         return match inner
-            .chars()
-            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_')))
+            .bytes()
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'-' | b'_')))
         {
-            Some(c) => Err(Reason::InvalidChar(c)),
+            Some(c) if c.is_ascii_control() => Err(Reason::Control(c as char)),
+            Some(c) => Err(Reason::InvalidChar(c as char)),
             None => Ok(Cow::Borrowed(right)),
         };
     }
-    if let Some(c) = right
-        .chars()
-        .find(|&c| c.is_ascii() && c != '.' && !is_atext(c as u8))
-    {
-        return Err(Reason::InvalidChar(c));
+    // dot-atom-text, in one pass: labels of atext, none empty.
+    let mut label = 0;
+    for &c in right.as_bytes() {
+        match c {
+            b'.' if label == 0 => return Err(Reason::Dots),
+            b'.' => label = 0,
+            c if is_atext(c) => label += 1,
+            c if c.is_ascii_control() => return Err(Reason::Control(c as char)),
+            c => return Err(Reason::InvalidChar(c as char)),
+        }
     }
-    if right.split('.').any(str::is_empty) {
+    if label == 0 {
         return Err(Reason::Dots);
     }
-    if right.is_ascii() {
-        return Ok(Cow::Borrowed(right));
-    }
-    idn::to_a_labels(right).map(Cow::Owned)
+    Ok(Cow::Borrowed(right))
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ mod config;
 pub mod domain;
 pub mod error;
 mod grammar;
+#[cfg(feature = "builder")]
 mod headers;
 mod idn;
 #[cfg(feature = "builder")]

@@ -21,7 +21,7 @@
 //! non-ASCII id-left outside SMTPUTF8 mode, `=?`, an empty `<>`, an id too long for a
 //! 998-octet line.
 
-use std::{collections::HashSet, fmt, str::FromStr};
+use std::{fmt, str::FromStr};
 
 use crate::{
     domain::Domain,
@@ -745,15 +745,21 @@ pub(crate) fn parse_content_id(header: &str, s: &str, syntax: Syntax) -> Result<
     }
 }
 
-/// Drops repeated ids, keeping the first of each, in one pass.
+/// Drops repeated ids, keeping the first of each, in order. Sorting (not hashing) finds the
+/// repeats: O(n log n) whatever the ids, and cheap for the few ids of a real header.
 pub(crate) fn dedup(ids: &mut Vec<MsgId>) {
     if ids.len() < 2 {
         return;
     }
-    let keep: Vec<bool> = {
-        let mut seen = HashSet::with_capacity(ids.len());
-        ids.iter().map(|id| seen.insert(id.as_str())).collect()
-    };
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    // Equal ids sort together, the first of them first.
+    order.sort_unstable_by(|&a, &b| ids[a].text.cmp(&ids[b].text).then(a.cmp(&b)));
+    let mut keep = vec![true; ids.len()];
+    for pair in order.windows(2) {
+        if ids[pair[0]].text == ids[pair[1]].text {
+            keep[pair[1]] = false;
+        }
+    }
     let mut keep = keep.into_iter();
     ids.retain(|_| keep.next().unwrap_or(true));
 }
@@ -777,7 +783,13 @@ fn scan(s: &str, syntax: Syntax, tokens: bool, mut emit: impl FnMut(MsgId)) -> R
     let mut found = 0;
     let mut i = between(0)?;
     while i < b.len() {
-        let (id, next) = if b[i] == b'<' {
+        let (id, next) = if let Some((end, at)) = quick_id(b, i) {
+            let id = MsgId {
+                text: s[i..=end].into(),
+                at: at - i,
+            };
+            (id, end + 1)
+        } else if b[i] == b'<' {
             let end = i + 1 + s[i + 1..].find('>').ok_or(Reason::Unclosed)?;
             (bracketed(&s[i + 1..end], syntax, tokens)?, end + 1)
         } else {
@@ -800,236 +812,281 @@ fn scan(s: &str, syntax: Syntax, tokens: bool, mut emit: impl FnMut(MsgId)) -> R
     Ok(())
 }
 
+/// The common id, quickly: at `b[start]`, `<left@right>` with both sides ASCII
+/// dot-atom-text without `=` (so without `=?`), within [`MsgId::MAX_LEN`]. Returns the offsets
+/// of its `>` and its `@`. Every id it takes, [`bracketed`] takes in both modes and writes the
+/// same (a property test checks it); `None` leaves the id to [`bracketed`], which takes or
+/// refuses it and names why. It keeps References of many ids from costing more than lettre's
+/// own writing of them (BENCHMARKS.md).
+fn quick_id(b: &[u8], start: usize) -> Option<(usize, usize)> {
+    if b.get(start) != Some(&b'<') {
+        return None;
+    }
+    let mut i = start + 1;
+    let mut at = None;
+    loop {
+        // A label: a run of atext other than `=`, never empty; then what ends it.
+        let len = b[i..].iter().position(|&c| !QUICK_LABEL[usize::from(c)])?;
+        if len == 0 {
+            return None;
+        }
+        i += len;
+        match b[i] {
+            b'.' => {}
+            b'@' if at.is_none() => at = Some(i),
+            b'>' if at.is_some() => break,
+            _ => return None,
+        }
+        i += 1;
+    }
+    (i - start < MsgId::MAX_LEN).then_some((i, at?))
+}
+
+/// What [`quick_id`] takes in a label: atext other than `=`.
+const QUICK_LABEL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        table[c] = crate::grammar::ATEXT[c] && c != b'=' as usize;
+        c += 1;
+    }
+    table
+};
+
 /// A piece of the text between an id's angle brackets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Piece<'a> {
+enum Piece {
     /// A run of characters other than the ones below.
-    Word(&'a str),
-    /// A quoted string, quotes included.
-    Quoted(&'a str),
-    /// A domain literal, brackets included.
-    Literal(&'a str),
+    Word,
+    /// A quoted string.
+    Quoted,
+    /// A domain literal.
+    Literal,
     Dot,
     At,
     Cfws(Cfws),
 }
 
-impl Piece<'_> {
-    fn is_word(&self) -> bool {
-        matches!(self, Piece::Word(_) | Piece::Quoted(_) | Piece::Literal(_))
+/// Octets that end a word: whitespace and the characters that start or end another piece.
+/// Every other printable ASCII octet and every non-ASCII one continues it.
+const ENDS_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let ends = b" \t\r\n()\"[].@<>\\";
+    let mut k = 0;
+    while k < ends.len() {
+        table[ends[k] as usize] = true;
+        k += 1;
     }
-
-    fn text(&self) -> &str {
-        match self {
-            Piece::Word(t) | Piece::Quoted(t) | Piece::Literal(t) => t,
-            Piece::Dot => ".",
-            Piece::At => "@",
-            Piece::Cfws(_) => "",
-        }
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
     }
-}
+    table[0x7f] = true;
+    table
+};
 
-/// Splits the text between an id's brackets into pieces.
-fn pieces(inner: &str, syntax: Syntax) -> Result<Vec<Piece<'_>>, Reason> {
+/// The first control character in `inner`: a C0 or C1 control, DEL, or U+FEFF (which
+/// readers hide). In compatible mode tabs and folds are whitespace (RFC 5322 4.5.4), not
+/// controls; a quoted string refuses them itself.
+fn first_control(inner: &str, compatible: bool) -> Option<char> {
     let b = inner.as_bytes();
-    let compatible = syntax.mode == Mode::Compatible;
-    // The worst problem first: a control character could break the header open. In
-    // compatible mode tabs and folds are whitespace (CFWS), as RFC 5322 4.5.4 allows.
-    let mut i = 0;
-    for (at, c) in inner.char_indices() {
-        if at < i {
-            continue;
-        }
-        i = at + c.len_utf8();
-        if compatible {
-            if c == '\t' {
-                continue;
-            }
-            if let Some(n) = fold_at(b, at, true) {
-                i = at + n;
-                continue;
-            }
-        }
-        if c.is_control() || c == '\u{feff}' {
-            return Err(Reason::Control(c));
-        }
+    // Printable ASCII throughout (checked over the whole text, no early exit, so the compiler
+    // checks many octets at once): nothing to look for.
+    if b.iter()
+        .fold(true, |ok, &c| ok & (b' '..=b'~').contains(&c))
+    {
+        return None;
     }
-    let mut out = Vec::with_capacity(4);
     let mut i = 0;
     while i < b.len() {
-        let start = i;
-        let piece = match b[i] {
-            b' ' | b'\t' | b'\r' | b'\n' | b'(' => {
-                let (end, seen) = skip_cfws(b, i, compatible)?;
-                i = end;
-                Piece::Cfws(seen)
+        match b[i] {
+            b'\t' if compatible => i += 1,
+            b'\r' | b'\n' if compatible && fold_at(b, i, true).is_some() => {
+                i += fold_at(b, i, true).unwrap_or(1);
             }
-            b'"' => {
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        None => return Err(Reason::Unclosed),
-                        Some(b'"') => break,
-                        Some(b'\\') => match b.get(i + 1) {
-                            Some(&c) if c.is_ascii_control() => {
-                                return Err(Reason::Control(c as char))
-                            }
-                            _ => i += 2,
-                        },
-                        Some(b'<') => return Err(Reason::InvalidChar('<')),
-                        // Only a space: a tab or fold is a control character inside quotes.
-                        Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
-                        Some(_) => i += 1,
-                    }
+            c @ (0..=0x1f | 0x7f) => return Some(c as char),
+            0x80.. => {
+                let c = inner[i..].chars().next().unwrap_or_default();
+                if c.is_control() || c == '\u{feff}' {
+                    return Some(c);
                 }
-                i += 1;
-                Piece::Quoted(&inner[start..i.min(b.len())])
+                i += c.len_utf8();
             }
-            b'[' => {
-                let len = inner[i..].find(']').ok_or(Reason::InvalidChar('['))?;
-                i += len + 1;
-                let literal = &inner[start..i];
-                if let Some(c) = literal[1..len]
-                    .chars()
-                    .find(|&c| matches!(c, '[' | '\\' | '<') || c.is_whitespace())
-                {
-                    return Err(if c.is_whitespace() {
-                        Reason::Whitespace
-                    } else {
-                        Reason::InvalidChar(c)
-                    });
-                }
-                Piece::Literal(literal)
-            }
-            b'.' => {
-                i += 1;
-                Piece::Dot
-            }
-            b'@' => {
-                i += 1;
-                Piece::At
-            }
-            c @ (b'<' | b']' | b')' | b'\\') => return Err(Reason::InvalidChar(c as char)),
-            _ => {
-                let len = inner[i..]
-                    .find(|c: char| {
-                        matches!(
-                            c,
-                            ' ' | '\t' | '\r' | '\n' | '(' | ')' | '"' | '[' | ']' | '.'
-                        ) || matches!(c, '@' | '<' | '\\')
-                    })
-                    .unwrap_or(b.len() - i);
-                i += len;
-                let word = &inner[start..i];
-                if word.chars().any(char::is_whitespace) {
-                    return Err(Reason::Whitespace);
-                }
-                Piece::Word(word)
-            }
-        };
-        out.push(piece);
-    }
-    Ok(out)
-}
-
-/// Reads the text between an id's angle brackets (or a bare id) under `syntax`. `token`: an
-/// id without `@` is a Content-ID token, taken in both modes.
-fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<MsgId, Reason> {
-    let pieces = pieces(inner, syntax)?;
-    let strict = syntax.mode == Mode::Strict;
-    if pieces.iter().all(|p| matches!(p, Piece::Cfws(_))) {
-        return Err(Reason::Empty);
-    }
-    // Strict: no quoted string, comment or whitespace anywhere inside.
-    // Compatible: CFWS is dropped, except between two words, where dropping it would join
-    // them into another id.
-    if strict && pieces.iter().any(|p| matches!(p, Piece::Quoted(_))) {
-        return Err(Reason::Quote);
-    }
-    for (k, p) in pieces.iter().enumerate() {
-        if let Piece::Cfws(seen) = p {
-            let joins =
-                k > 0 && pieces[k - 1].is_word() && pieces.get(k + 1).is_some_and(Piece::is_word);
-            if strict || joins {
-                return Err(if seen.comment && (strict || !seen.space) {
-                    Reason::Comment
-                } else {
-                    Reason::Whitespace
-                });
-            }
+            _ => i += 1,
         }
     }
-    let pieces: Vec<Piece<'_>> = pieces
-        .into_iter()
-        .filter(|p| !matches!(p, Piece::Cfws(_)))
-        .collect();
-    let ats = pieces.iter().filter(|p| **p == Piece::At).count();
-    let at = pieces.iter().rposition(|p| *p == Piece::At);
+    None
+}
+
+/// The piece at `inner[i..]` and where it ends.
+fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reason> {
+    let b = inner.as_bytes();
+    Ok(match b[i] {
+        b' ' | b'\t' | b'\r' | b'\n' | b'(' => {
+            let (end, seen) = skip_cfws(b, i, compatible)?;
+            (Piece::Cfws(seen), end)
+        }
+        b'"' => {
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => return Err(Reason::Unclosed),
+                    Some(b'"') => break,
+                    Some(b'\\') => match b.get(j + 1) {
+                        Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
+                        _ => j += 2,
+                    },
+                    Some(b'<') => return Err(Reason::InvalidChar('<')),
+                    // Only a space: a tab or fold is a control character inside quotes.
+                    Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
+                    Some(_) => j += 1,
+                }
+            }
+            (Piece::Quoted, j + 1)
+        }
+        b'[' => {
+            let len = inner[i..].find(']').ok_or(Reason::InvalidChar('['))?;
+            let literal = &inner[i + 1..i + len];
+            if let Some(c) = literal
+                .chars()
+                .find(|&c| matches!(c, '[' | '\\' | '<') || c.is_whitespace())
+            {
+                return Err(if c.is_whitespace() {
+                    Reason::Whitespace
+                } else {
+                    Reason::InvalidChar(c)
+                });
+            }
+            (Piece::Literal, i + len + 1)
+        }
+        b'.' => (Piece::Dot, i + 1),
+        b'@' => (Piece::At, i + 1),
+        c @ (b'<' | b'>' | b']' | b')' | b'\\') => return Err(Reason::InvalidChar(c as char)),
+        _ => {
+            let end = b[i..]
+                .iter()
+                .position(|&c| ENDS_WORD[usize::from(c)])
+                .map_or(b.len(), |p| i + p);
+            let word = &inner[i..end];
+            if !word.is_ascii() && word.chars().any(char::is_whitespace) {
+                return Err(Reason::Whitespace);
+            }
+            (Piece::Word, end)
+        }
+    })
+}
+
+/// Reads the text between an id's angle brackets (or a bare id) under `syntax`, in one pass
+/// over its pieces. `token`: an id without `@` is a Content-ID token, taken in both modes.
+fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<MsgId, Reason> {
+    let strict = syntax.mode == Mode::Strict;
+    // The worst problem first: a control character could break the header open.
+    if let Some(c) = first_control(inner, !strict) {
+        return Err(Reason::Control(c));
+    }
+    let mut text = String::with_capacity(inner.len() + 2);
+    text.push('<');
+    // Where the last `@` and the last quoted string and first literal are, in `text`.
+    let (mut at, mut ats, mut quoted, mut literal) = (None, 0, None, None);
+    // CFWS is dropped, except between two words, where dropping it would join them into
+    // another id; strict mode takes none inside the brackets.
+    let (mut after_word, mut cfws) = (false, None::<Cfws>);
+    // Text is copied in runs: only dropped CFWS ends one.
+    let mut run = 0;
+    let mut i = 0;
+    while i < inner.len() {
+        let (kind, end) = piece(inner, i, !strict)?;
+        // Where this piece starts in `text`.
+        let here = text.len() + i - run;
+        match kind {
+            Piece::Cfws(seen) => {
+                if strict {
+                    return Err(if seen.comment {
+                        Reason::Comment
+                    } else {
+                        Reason::Whitespace
+                    });
+                }
+                cfws = Some(seen);
+                text.push_str(&inner[run..i]);
+                run = end;
+            }
+            Piece::Word | Piece::Quoted | Piece::Literal => {
+                if let (true, Some(seen)) = (after_word, cfws) {
+                    return Err(if seen.space {
+                        Reason::Whitespace
+                    } else {
+                        Reason::Comment
+                    });
+                }
+                match kind {
+                    Piece::Quoted if strict => return Err(Reason::Quote),
+                    Piece::Quoted => quoted = Some(here),
+                    Piece::Literal => {
+                        literal.get_or_insert(here);
+                    }
+                    _ => {}
+                }
+                (after_word, cfws) = (true, None);
+            }
+            Piece::Dot | Piece::At => {
+                if kind == Piece::At {
+                    at = Some(here);
+                    ats += 1;
+                }
+                (after_word, cfws) = (false, None);
+            }
+        }
+        i = end;
+    }
+    text.push_str(&inner[run..]);
+    if text.len() == 1 {
+        return Err(Reason::Empty);
+    }
     if strict && ats > 1 {
         return Err(Reason::MultipleAt);
     }
-    let (left, right) = match at {
-        Some(k) => (&pieces[..k], Some(&pieces[k + 1..])),
-        None => (&pieces[..], None),
-    };
-    let mut text = String::with_capacity(inner.len() + 2);
-    text.push('<');
-    left.iter().for_each(|p| text.push_str(p.text()));
-    if left.iter().any(|p| matches!(p, Piece::Literal(_))) {
+    let left_end = at.unwrap_or(text.len());
+    if literal.is_some_and(|l| l < left_end) {
         return Err(Reason::InvalidChar('['));
     }
-    if !syntax.smtputf8 && !text.is_ascii() {
+    if !syntax.smtputf8 && !text[..left_end].is_ascii() {
         return Err(Reason::NonAsciiLeft);
     }
-    let strict_left = |t: &str| {
-        if let Some(c) = t
-            .chars()
-            .find(|&c| c.is_ascii() && c != '.' && !is_atext(c as u8))
-        {
-            return Err(Reason::InvalidChar(c));
-        }
-        if t.split('.').any(str::is_empty) {
-            return Err(Reason::Dots);
-        }
-        Ok(())
-    };
-    let at_offset = match right {
+    match at {
         None if strict && !token => return Err(Reason::MissingAt),
-        None => {
-            if strict {
-                // A Content-ID token: id-left characters, dots as they come.
-                if let Some(c) = text[1..]
-                    .chars()
-                    .find(|&c| c.is_ascii() && c != '.' && !is_atext(c as u8))
-                {
-                    return Err(Reason::InvalidChar(c));
-                }
+        // A Content-ID token: id-left characters, dots as they come.
+        None if strict => {
+            if let Some(c) = text[1..]
+                .chars()
+                .find(|&c| c.is_ascii() && c != '.' && !is_atext(c as u8))
+            {
+                return Err(Reason::InvalidChar(c));
             }
-            0
         }
-        Some(right) => {
-            if strict {
-                if text.len() == 1 {
-                    return Err(Reason::EmptyLeft);
-                }
-                strict_left(&text[1..])?;
-            }
-            if right.iter().any(|p| matches!(p, Piece::Quoted(_))) {
+        None => {}
+        Some(at) => {
+            if quoted.is_some_and(|q| q > at) {
                 return Err(Reason::Quote);
             }
-            let right: String = right.iter().map(Piece::text).collect();
-            let at = text.len();
-            text.push('@');
             if strict {
-                text.push_str(&id_right(&right)?);
-            } else if right.is_ascii() {
-                text.push_str(&right);
-            } else {
-                text.push_str(&idn::to_a_labels(&right)?);
+                dot_atom_left(&text[1..at])?;
             }
-            at
+            let right = &text[at + 1..];
+            let written = if strict {
+                id_right(right)?
+            } else if right.is_ascii() {
+                std::borrow::Cow::Borrowed(right)
+            } else {
+                std::borrow::Cow::Owned(idn::to_a_labels(right)?)
+            };
+            if let std::borrow::Cow::Owned(a_labels) = written {
+                text.truncate(at + 1);
+                text.push_str(&a_labels);
+            }
         }
-    };
+    }
     text.push('>');
     if text.contains("=?") {
         return Err(Reason::EncodedWordLike);
@@ -1042,8 +1099,30 @@ fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<MsgId, Reason> 
     }
     Ok(MsgId {
         text: text.into_boxed_str(),
-        at: at_offset,
+        at: at.unwrap_or(0),
     })
+}
+
+/// An RFC 5322 id-left: dot-atom-text (atext labels, none empty); UTF-8 is checked by the
+/// caller.
+fn dot_atom_left(left: &str) -> Result<(), Reason> {
+    if left.is_empty() {
+        return Err(Reason::EmptyLeft);
+    }
+    let mut label = 0;
+    for &c in left.as_bytes() {
+        match c {
+            b'.' if label == 0 => return Err(Reason::Dots),
+            b'.' => label = 0,
+            0x80.. => label += 1,
+            c if is_atext(c) => label += 1,
+            c => return Err(Reason::InvalidChar(c as char)),
+        }
+    }
+    if label == 0 {
+        return Err(Reason::Dots);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1304,6 +1383,62 @@ mod tests {
             assert_eq!(MsgId::parse(id.as_str()).unwrap(), id);
             assert!(seen.insert(id));
         }
+    }
+
+    /// Pieces of ids: mostly valid ones, and every class of octet the checks tell apart.
+    const VALID: &[&str] = &[
+        "a", "Z", "0", "-", ".", "..", "=", "?", "=?", "_", "!", "~", "xn--",
+    ];
+    const INVALID: &[&str] = &[
+        "@", "[", "]", "\"", "(", ")", " ", "\t", "\r\n ", "\r", "\n", "\u{7f}", "\u{0}", "<", ",",
+        ":", "ü", "\u{feff}", "\u{2028}", "\\",
+    ];
+
+    /// `<left@right` and a tail (usually `>`), each side a few pieces.
+    fn id_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            8 => proptest::sample::select(VALID),
+            1 => proptest::sample::select(INVALID),
+        ];
+        let side = || proptest::collection::vec(piece.clone(), 0..6).prop_map(|v| v.concat());
+        let tail = prop_oneof![4 => Just(">"), 1 => Just(""), 1 => Just("> "), 1 => Just(" >")];
+        (side(), proptest::bool::weighted(0.9), side(), tail)
+            .prop_map(|(l, at, r, t)| format!("<{l}{}{r}{t}", if at { "@" } else { "" }))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The quick path takes only what the full reader takes, in both modes, as the same id.
+        #[test]
+        fn quick_id_agrees_with_the_full_reader(text in id_text()) {
+            if let Some((end, at)) = quick_id(text.as_bytes(), 0) {
+                proptest::prop_assert_eq!(end, text.find('>').expect("ends at the first '>'"));
+                for mode in [Mode::Strict, Mode::Compatible] {
+                    let syntax = Syntax { mode, smtputf8: false };
+                    let full = bracketed(&text[1..end], syntax, false);
+                    proptest::prop_assert!(full.is_ok(), "{:?}: {:?}", text, full);
+                    let full = full.unwrap();
+                    proptest::prop_assert_eq!(&*full.text, &text[..=end]);
+                    proptest::prop_assert_eq!(full.at, at);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_path_takes_the_common_id_and_leaves_the_rest() {
+        let quick = |s: &str| quick_id(s.as_bytes(), 0).is_some();
+        assert!(quick("<1548.4.1614@mail.example.com>"));
+        for other in [
+            "<a..b@x>", "<a@x.>", "<a=b@x>", "<a@b@c>", "<ü@x>", "<a b@x>", "<ab>", "<@x>", "<a@>",
+        ] {
+            assert!(!quick(other), "{other:?}");
+        }
+        let longest = format!("<{}@x>", "a".repeat(MsgId::MAX_LEN - 4));
+        assert!(quick(&longest));
+        assert!(!quick(&format!("<a{}", &longest[1..])));
     }
 
     #[test]

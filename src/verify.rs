@@ -25,6 +25,35 @@ use crate::{grammar::HARD_LINE_LIMIT, Error};
 /// assert!(verify("Message-ID", "=?utf-8?b?PGFAYj4=?=", false).is_err());
 /// ```
 pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
+    check(name, encoded, smtputf8, None)
+}
+
+/// What an octet is to [`check`], as bits.
+const NOT_PLAIN: u8 = 1; // not printable ASCII, space or tab
+const EQUALS: u8 = 2; // `=`, which may start `=?`
+const CONTENT: u8 = 4; // not a blank
+
+const CLASS: [u8; 256] = {
+    let mut table = [NOT_PLAIN | CONTENT; 256];
+    table[b' ' as usize] = 0;
+    table[b'\t' as usize] = 0;
+    let mut c = b'!';
+    while c <= b'~' {
+        table[c as usize] = CONTENT;
+        c += 1;
+    }
+    table[b'=' as usize] = CONTENT | EQUALS;
+    table
+};
+
+/// [`verify`]; with `unfolded`, also appends the value without its line breaks, as
+/// `Headers::get_raw` shows it.
+fn check(
+    name: &str,
+    encoded: &str,
+    smtputf8: bool,
+    mut unfolded: Option<&mut String>,
+) -> Result<(), Error> {
     let fail = |reason: String| {
         Err(Error::Policy {
             header: name.to_owned(),
@@ -36,25 +65,22 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
     let (mut start, mut line) = (0, 1);
     loop {
         // The line runs to the next CR; a CR is only ever the start of CRLF + space or tab.
-        let end = b[start..]
-            .iter()
-            .position(|&c| c == b'\r')
-            .map_or(b.len(), |p| start + p);
-        let text = &b[start..end];
+        let end = encoded[start..].find('\r').map_or(b.len(), |p| start + p);
+        let text = &encoded[start..end];
         let len = text.len() + if line == 1 { name.len() + 2 } else { 0 };
         if len > HARD_LINE_LIMIT {
             return fail(format!(
                 "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
             ));
         }
-        // Printable ASCII, space and tab: one quick pass; anything else is looked at closely.
-        if !text.iter().all(|&c| matches!(c, b' '..=b'~' | b'\t')) {
-            let text = &encoded[start..end];
+        // What the line holds, over all of it; what needs a closer look gets one.
+        let class = text.bytes().fold(0, |f, c| f | CLASS[usize::from(c)]);
+        if class & NOT_PLAIN != 0 {
             if !smtputf8 && !text.is_ascii() {
                 return fail("non-ASCII value outside SMTPUTF8 mode".into());
             }
             // Controls, and in UTF-8 the characters other software takes for line breaks
-            // (U+2028, U+2029, NEL is a control) or hides (U+FEFF).
+            // (U+2028, U+2029; NEL is a control) or hides (U+FEFF).
             if let Some(c) = text.chars().find(|&c| {
                 (c.is_control() && c != '\t')
                     || (c.is_whitespace() && c != ' ' && c != '\t')
@@ -66,18 +92,17 @@ pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
                 ));
             }
         }
-        let mut from = 0;
-        while let Some(p) = text[from..].iter().position(|&c| c == b'=') {
-            if text.get(from + p + 1) == Some(&b'?') {
-                return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
-            }
-            from += p + 1;
+        if class & EQUALS != 0 && text.contains("=?") {
+            return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
         }
-        let content = text.iter().any(|&c| c != b' ' && c != b'\t');
+        let content = class & CONTENT != 0;
         if line > 1 && !content {
             return fail(format!("line {line} is blank"));
         }
         any |= content;
+        if let Some(out) = unfolded.as_deref_mut() {
+            out.push_str(text);
+        }
         if end == b.len() {
             break;
         }
@@ -106,11 +131,12 @@ pub(crate) fn header_value(
     written: String,
     smtputf8: bool,
 ) -> Result<HeaderValue, Error> {
-    verify(name, &written, smtputf8)?;
-    // What `Headers::get_raw` shows: the value unfolded (a CR or LF is only ever part of a
-    // fold, verified above), without the blanks a fold leaves at its start.
-    let raw = written.replace("\r\n", "");
-    let raw = raw.trim_start_matches([' ', '\t']).to_owned();
+    // What `Headers::get_raw` shows: the value unfolded, without the blanks a fold leaves at
+    // its start.
+    let mut raw = String::with_capacity(written.len());
+    check(name, &written, smtputf8, Some(&mut raw))?;
+    let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    raw.drain(..blanks);
     Ok(HeaderValue::dangerous_new_pre_encoded(
         name.clone(),
         raw,
