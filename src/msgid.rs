@@ -21,7 +21,7 @@
 //! non-ASCII id-left outside SMTPUTF8 mode, `=?`, an empty `<>`, an id too long for a
 //! 998-octet line.
 
-use std::{fmt, str::FromStr};
+use std::{cmp::Ordering, fmt, hash, str::FromStr, sync::Arc};
 
 use crate::{
     domain::Domain,
@@ -89,13 +89,43 @@ impl Syntax {
 /// assert!(MsgId::parse("<a@b>\r\nBcc: victim@example.com").is_err());
 /// # Ok::<(), letterhead::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct MsgId {
-    /// `<left@right>`, brackets included, so writing it is a copy.
-    text: Box<str>,
-    /// Byte offset of the `@` that ends id-left in `text`; 0 for an id without one (only
+    /// The text the id is in: its own, or shared with the other ids of the header value it
+    /// was read from, so that reading a header allocates once, not once per id.
+    buf: Arc<str>,
+    /// `buf[start..end]` is the id as written, `<left@right>`, brackets included.
+    start: usize,
+    end: usize,
+    /// Offset of the `@` that ends id-left, from `start`; 0 for an id without one (only
     /// compatible mode and Content-IDs have those).
     at: usize,
+}
+
+impl PartialEq for MsgId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for MsgId {}
+
+impl hash::Hash for MsgId {
+    fn hash<H: hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for MsgId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MsgId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
 }
 
 /// The header name used in errors from parsing an id on its own.
@@ -201,9 +231,22 @@ impl MsgId {
         let left = uuid::Builder::from_random_bytes(crate::random::bytes16()).into_uuid();
         let mut buf = uuid::Uuid::encode_buffer();
         let left = left.simple().encode_lower(&mut buf);
+        let mut text = String::with_capacity(left.len() + domain.as_str().len() + 3);
+        text.push('<');
+        text.push_str(left);
+        text.push('@');
+        text.push_str(domain.as_str());
+        text.push('>');
+        MsgId::own(text, left.len() + 1)
+    }
+
+    /// An id that is all of `text`.
+    fn own(text: String, at: usize) -> Self {
         MsgId {
-            at: left.len() + 1,
-            text: format!("<{left}@{domain}>").into_boxed_str(),
+            start: 0,
+            end: text.len(),
+            at,
+            buf: text.into(),
         }
     }
 
@@ -216,7 +259,7 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.buf[self.start..self.end]
     }
 
     /// The part before the `@` (all of it, for an id without one).
@@ -228,12 +271,13 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn left(&self) -> &str {
+        let text = self.as_str();
         let end = if self.at == 0 {
-            self.text.len() - 1
+            text.len() - 1
         } else {
             self.at
         };
-        &self.text[1..end]
+        &text[1..end]
     }
 
     /// The part after the `@`: A-labels, or a `[...]` literal; empty for an id without `@`.
@@ -245,10 +289,11 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn right(&self) -> &str {
+        let text = self.as_str();
         if self.at == 0 {
             return "";
         }
-        &self.text[self.at + 1..self.text.len() - 1]
+        &text[self.at + 1..text.len() - 1]
     }
 
     /// The length as written, in octets.
@@ -261,7 +306,7 @@ impl MsgId {
     /// ```
     #[allow(clippy::len_without_is_empty)] // a msg-id is never empty
     pub fn len(&self) -> usize {
-        self.text.len()
+        self.end - self.start
     }
 
     /// Whether the id, as written, is an RFC 5322 msg-id ([`Mode::Strict`] would take it).
@@ -276,8 +321,9 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn is_rfc5322(&self) -> bool {
+        let text = self.as_str();
         bracketed(
-            &self.text[1..self.text.len() - 1],
+            &text[1..text.len() - 1],
             Syntax {
                 mode: Mode::Strict,
                 smtputf8: true,
@@ -290,19 +336,19 @@ impl MsgId {
 
 impl fmt::Display for MsgId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for MsgId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("MsgId").field(&&*self.text).finish()
+        f.debug_tuple("MsgId").field(&self.as_str()).finish()
     }
 }
 
 impl AsRef<str> for MsgId {
     fn as_ref(&self) -> &str {
-        &self.text
+        self.as_str()
     }
 }
 
@@ -332,7 +378,7 @@ impl TryFrom<String> for MsgId {
 
 impl From<MsgId> for String {
     fn from(id: MsgId) -> String {
-        id.text.into()
+        id.as_str().to_owned()
     }
 }
 
@@ -718,8 +764,7 @@ impl fmt::Debug for ContentId {
 
 /// Parses a header value that holds exactly one msg-id.
 pub(crate) fn parse_one(header: &str, s: &str, syntax: Syntax) -> Result<MsgId, Error> {
-    let mut ids = Vec::with_capacity(1);
-    scan(s, syntax, false, |id| ids.push(id)).map_err(|r| Error::invalid_id(header, s, r))?;
+    let mut ids = read(s, syntax, false).map_err(|r| Error::invalid_id(header, s, r))?;
     match ids.len() {
         1 => Ok(ids.remove(0)),
         found => Err(Error::invalid_id(header, s, Reason::NotOne { found })),
@@ -728,8 +773,7 @@ pub(crate) fn parse_one(header: &str, s: &str, syntax: Syntax) -> Result<MsgId, 
 
 /// Parses a header value that holds one or more msg-ids; drops repeats, keeps order.
 pub(crate) fn parse_list(header: &str, s: &str, syntax: Syntax) -> Result<Vec<MsgId>, Error> {
-    let mut ids = Vec::new();
-    scan(s, syntax, false, |id| ids.push(id)).map_err(|r| Error::invalid_id(header, s, r))?;
+    let mut ids = read(s, syntax, false).map_err(|r| Error::invalid_id(header, s, r))?;
     dedup(&mut ids);
     Ok(ids)
 }
@@ -737,12 +781,28 @@ pub(crate) fn parse_list(header: &str, s: &str, syntax: Syntax) -> Result<Vec<Ms
 /// Parses a Content-ID value: a msg-id, or a bare `<token>` (RFC 2045 section 7, as mail
 /// software has always written it).
 pub(crate) fn parse_content_id(header: &str, s: &str, syntax: Syntax) -> Result<ContentId, Error> {
-    let mut ids = Vec::with_capacity(1);
-    scan(s, syntax, true, |id| ids.push(id)).map_err(|r| Error::invalid_id(header, s, r))?;
+    let mut ids = read(s, syntax, true).map_err(|r| Error::invalid_id(header, s, r))?;
     match ids.len() {
         1 => Ok(ContentId(ids.remove(0))),
         found => Err(Error::invalid_id(header, s, Reason::NotOne { found })),
     }
+}
+
+/// The ids of a header value, in order, sharing one buffer.
+fn read(s: &str, syntax: Syntax, tokens: bool) -> Result<Vec<MsgId>, Reason> {
+    let mut text = String::with_capacity(s.len() + 2);
+    let mut spans = Vec::new();
+    scan(s, syntax, tokens, &mut text, |span| spans.push(span))?;
+    let buf: Arc<str> = text.into();
+    Ok(spans
+        .into_iter()
+        .map(|(start, end, at)| MsgId {
+            buf: Arc::clone(&buf),
+            start,
+            end,
+            at,
+        })
+        .collect())
 }
 
 /// Drops repeated ids, keeping the first of each, in order. Sorting (not hashing) finds the
@@ -753,22 +813,37 @@ pub(crate) fn dedup(ids: &mut Vec<MsgId>) {
     }
     let mut order: Vec<usize> = (0..ids.len()).collect();
     // Equal ids sort together, the first of them first.
-    order.sort_unstable_by(|&a, &b| ids[a].text.cmp(&ids[b].text).then(a.cmp(&b)));
-    let mut keep = vec![true; ids.len()];
-    for pair in order.windows(2) {
-        if ids[pair[0]].text == ids[pair[1]].text {
-            keep[pair[1]] = false;
+    order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
+    // The later ones of each run of equal ids, gathered at the front: `w <= k - 1`, so no
+    // entry is overwritten before it is read.
+    let mut w = 0;
+    for k in 1..order.len() {
+        if ids[order[k]] == ids[order[k - 1]] {
+            order[w] = order[k];
+            w += 1;
         }
     }
-    let mut keep = keep.into_iter();
-    ids.retain(|_| keep.next().unwrap_or(true));
+    order.truncate(w);
+    order.sort_unstable();
+    let (mut repeats, mut index) = (order.into_iter().peekable(), 0);
+    ids.retain(|_| {
+        let repeat = repeats.next_if_eq(&index).is_some();
+        index += 1;
+        !repeat
+    });
 }
 
 /// Reads the msg-ids of a header value in order, handing each to `emit`. Between ids:
 /// whitespace, folds, comments and commas (seen in the wild). An id is `<...>`, or a bare
 /// `left@right` (a bare token without `@` where `tokens`, for Content-ID), which gets its
 /// brackets.
-fn scan(s: &str, syntax: Syntax, tokens: bool, mut emit: impl FnMut(MsgId)) -> Result<(), Reason> {
+fn scan(
+    s: &str,
+    syntax: Syntax,
+    tokens: bool,
+    text: &mut String,
+    mut emit: impl FnMut((usize, usize, usize)),
+) -> Result<(), Reason> {
     let b = s.as_bytes();
     let lf_folds = syntax.mode == Mode::Compatible;
     let between = |mut i: usize| -> Result<usize, Reason> {
@@ -783,15 +858,15 @@ fn scan(s: &str, syntax: Syntax, tokens: bool, mut emit: impl FnMut(MsgId)) -> R
     let mut found = 0;
     let mut i = between(0)?;
     while i < b.len() {
-        let (id, next) = if let Some((end, at)) = quick_id(b, i) {
-            let id = MsgId {
-                text: s[i..=end].into(),
-                at: at - i,
-            };
-            (id, end + 1)
+        let start = text.len();
+        let (at, next) = if let Some((end, at)) = quick_id(b, i) {
+            text.push_str(&s[i..=end]);
+            (at - i, end + 1)
         } else if b[i] == b'<' {
             let end = i + 1 + s[i + 1..].find('>').ok_or(Reason::Unclosed)?;
-            (bracketed(&s[i + 1..end], syntax, tokens)?, end + 1)
+            let (id, at) = bracketed(&s[i + 1..end], syntax, tokens)?;
+            text.push_str(&id);
+            (at, end + 1)
         } else {
             let len = s[i..]
                 .find([' ', '\t', '\r', '\n', ',', '<', '('])
@@ -800,9 +875,11 @@ fn scan(s: &str, syntax: Syntax, tokens: bool, mut emit: impl FnMut(MsgId)) -> R
             if !tokens && !token.contains('@') {
                 return Err(Reason::Unexpected(token.chars().next().unwrap_or(' ')));
             }
-            (bracketed(token, syntax, tokens)?, i + len)
+            let (id, at) = bracketed(token, syntax, tokens)?;
+            text.push_str(&id);
+            (at, i + len)
         };
-        emit(id);
+        emit((start, text.len(), at));
         found += 1;
         i = between(next)?;
     }
@@ -979,7 +1056,7 @@ fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reas
 
 /// Reads the text between an id's angle brackets (or a bare id) under `syntax`, in one pass
 /// over its pieces. `token`: an id without `@` is a Content-ID token, taken in both modes.
-fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<MsgId, Reason> {
+fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<(String, usize), Reason> {
     let strict = syntax.mode == Mode::Strict;
     // The worst problem first: a control character could break the header open.
     if let Some(c) = first_control(inner, !strict) {
@@ -1097,10 +1174,7 @@ fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<MsgId, Reason> 
             max: MsgId::MAX_LEN,
         });
     }
-    Ok(MsgId {
-        text: text.into_boxed_str(),
-        at: at.unwrap_or(0),
-    })
+    Ok((text, at.unwrap_or(0)))
 }
 
 /// An RFC 5322 id-left: dot-atom-text (atext labels, none empty); UTF-8 is checked by the
@@ -1419,11 +1493,30 @@ mod tests {
                     let syntax = Syntax { mode, smtputf8: false };
                     let full = bracketed(&text[1..end], syntax, false);
                     proptest::prop_assert!(full.is_ok(), "{:?}: {:?}", text, full);
-                    let full = full.unwrap();
-                    proptest::prop_assert_eq!(&*full.text, &text[..=end]);
-                    proptest::prop_assert_eq!(full.at, at);
+                    let (full, full_at) = full.unwrap();
+                    proptest::prop_assert_eq!(full.as_str(), &text[..=end]);
+                    proptest::prop_assert_eq!(full_at, at);
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Repeats go, the first of each stays, order is kept: as the obvious quadratic way.
+        #[test]
+        fn dedup_keeps_the_first_of_each(picks in proptest::collection::vec(0u8..6, 0..40)) {
+            let mut ids: Vec<MsgId> = picks
+                .iter()
+                .map(|p| MsgId::parse(&format!("<{p}@x>")).unwrap())
+                .collect();
+            let mut want: Vec<MsgId> = Vec::new();
+            for id in &ids {
+                if !want.contains(id) {
+                    want.push(id.clone());
+                }
+            }
+            dedup(&mut ids);
+            proptest::prop_assert_eq!(ids, want);
         }
     }
 
