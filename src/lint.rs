@@ -642,6 +642,15 @@ mod tests {
         );
         assert_eq!(codes(&m("Message-ID: 1@example.com")), ["LH012"]);
         assert_eq!(codes(&m("Message-ID: <1 2@example.com>")), ["LH013"]);
+        for nonconforming in [
+            "<7f1c@localhost.example:8536>",
+            "<a..b@x.example>",
+            "<\"a b\"@x.example>",
+            "< a@x.example >",
+        ] {
+            let header = format!("Message-ID: <1@example.com>\r\nIn-Reply-To: {nonconforming}");
+            assert_eq!(codes(&m(&header)), ["LH015"], "{nonconforming:?}");
+        }
         assert_eq!(
             codes(&m(
                 "Message-ID: <1@example.com>\r\nIn-Reply-To: =?utf-8?q?=3Ca=40b=3E?="
