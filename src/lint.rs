@@ -576,8 +576,11 @@ fn repair(name: &'static str, f: &Field) -> Option<String> {
     };
     let policy = IdentifierPolicy::new().smtputf8(f.eight_bit);
     let written = write_text(&policy, &HeaderName::new_from_ascii_str(name), &value).ok()?;
-    // Nothing to repair when letterhead would write it the same (a bare-host id, say).
-    (written != f.value.trim_start()).then(|| format!("{name}: {written}"))
+    // Nothing to repair when letterhead would write it the same (a bare-host id, say, or a
+    // long id already on a continuation line of its own): the value after the colon, less the
+    // one space that usually follows it.
+    let given = f.value.strip_prefix(' ').unwrap_or(&f.value);
+    (written != given).then(|| format!("{name}: {written}"))
 }
 
 #[cfg(test)]
@@ -671,6 +674,12 @@ mod tests {
             lint(format!("{BASE}Message-ID: =?utf-8?b?PGFAYj4NCkJjYzogeEB5?=\r\n\r\n").as_bytes());
         assert!(r.repaired().is_empty());
         assert_eq!(r.findings()[0].code, Code::EncodedWord);
+        // Found by fuzzing (F7): a long id already on a line of its own, as letterhead writes
+        // it, has a note (a long line) but nothing to repair.
+        let long = format!("<{}@example.com>", "a".repeat(980));
+        let r = lint(format!("{BASE}Message-ID:\r\n {long}\r\n\r\n").as_bytes());
+        assert!(!r.findings().is_empty());
+        assert!(r.repaired().is_empty(), "{:?}", r.repaired());
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl Syntax {
 pub struct MsgId {
     /// The text the id is in: its own, or shared with the other ids of the header value it
     /// was read from, so that reading a header allocates once, not once per id.
-    buf: Arc<str>,
+    buf: Arc<String>,
     /// `buf[start..end]` is the id as written, `<left@right>`, brackets included.
     start: usize,
     end: usize,
@@ -246,7 +246,7 @@ impl MsgId {
             start: 0,
             end: text.len(),
             at,
-            buf: text.into(),
+            buf: Arc::new(text),
         }
     }
 
@@ -793,7 +793,7 @@ fn read(s: &str, syntax: Syntax, tokens: bool) -> Result<Vec<MsgId>, Reason> {
     let mut text = String::with_capacity(s.len() + 2);
     let mut spans = Vec::new();
     scan(s, syntax, tokens, &mut text, |span| spans.push(span))?;
-    let buf: Arc<str> = text.into();
+    let buf = Arc::new(text);
     Ok(spans
         .into_iter()
         .map(|(start, end, at)| MsgId {
@@ -1014,9 +1014,17 @@ fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reas
                         Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
                         _ => j += 2,
                     },
-                    Some(b'<') => return Err(Reason::InvalidChar('<')),
+                    // Angle brackets would end or start an id for every other reader.
+                    Some(&c @ (b'<' | b'>')) => return Err(Reason::InvalidChar(c as char)),
                     // Only a space: a tab or fold is a control character inside quotes.
                     Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
+                    Some(0x80..) => {
+                        let c = inner[j..].chars().next().unwrap_or_default();
+                        if c.is_whitespace() {
+                            return Err(Reason::Whitespace);
+                        }
+                        j += c.len_utf8();
+                    }
                     Some(_) => j += 1,
                 }
             }
@@ -1027,7 +1035,7 @@ fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reas
             let literal = &inner[i + 1..i + len];
             if let Some(c) = literal
                 .chars()
-                .find(|&c| matches!(c, '[' | '\\' | '<') || c.is_whitespace())
+                .find(|&c| matches!(c, '[' | '\\' | '<' | '>') || c.is_whitespace())
             {
                 return Err(if c.is_whitespace() {
                     Reason::Whitespace
@@ -1302,6 +1310,10 @@ mod tests {
             ("<a<b@x>", Reason::InvalidChar('<')),
             ("<a\\b@x>", Reason::InvalidChar('\\')),
             ("<a@büro.example:25>", Reason::InvalidChar(':')),
+            // Found by fuzzing (F5, F6): what other readers split, and non-ASCII whitespace.
+            ("\"a>b\"@x", Reason::InvalidChar('>')),
+            ("a@[>]", Reason::InvalidChar('>')),
+            ("a@x>", Reason::InvalidChar('>')),
         ] {
             assert_eq!(reason_in(given, Mode::Compatible), why, "{given:?}");
         }
@@ -1310,6 +1322,17 @@ mod tests {
             reason_in(&long, Mode::Compatible),
             Reason::TooLong { .. }
         ));
+    }
+
+    #[test]
+    fn non_ascii_whitespace_in_a_quoted_id_left_is_refused_in_smtputf8_mode() {
+        for id in ["<\"a\u{2028}b\"@x>", "<\"a\u{3000}b\"@x>"] {
+            match MsgId::parse_in(id, Mode::Compatible, true) {
+                Err(Error::InvalidId { reason, .. }) => assert_eq!(reason, Reason::Whitespace),
+                other => panic!("{id:?}: {other:?}"),
+            }
+        }
+        assert!(MsgId::parse_in("<\"grüße a\"@x>", Mode::Compatible, true).is_ok());
     }
 
     #[test]
