@@ -811,21 +811,17 @@ pub(crate) fn dedup(ids: &mut Vec<MsgId>) {
     if ids.len() < 2 {
         return;
     }
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    // Equal ids sort together, the first of them first.
-    order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
-    // The later ones of each run of equal ids, gathered at the front: `w <= k - 1`, so no
-    // entry is overwritten before it is read.
-    let mut w = 0;
-    for k in 1..order.len() {
-        if ids[order[k]] == ids[order[k - 1]] {
-            order[w] = order[k];
-            w += 1;
-        }
-    }
-    order.truncate(w);
+    // Each id's text and position, sorted: equal ids stand together, the first of them first.
+    let mut order: Vec<(&str, usize)> = ids.iter().map(MsgId::as_str).zip(0..).collect();
     order.sort_unstable();
-    let (mut repeats, mut index) = (order.into_iter().peekable(), 0);
+    // The positions of the later ones of each run of equal ids.
+    let mut repeats: Vec<usize> = order
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| pair[1].1)
+        .collect();
+    repeats.sort_unstable();
+    let (mut repeats, mut index) = (repeats.into_iter().peekable(), 0);
     ids.retain(|_| {
         let repeat = repeats.next_if_eq(&index).is_some();
         index += 1;
