@@ -791,7 +791,9 @@ pub(crate) fn parse_content_id(header: &str, s: &str, syntax: Syntax) -> Result<
 /// The ids of a header value, in order, sharing one buffer.
 fn read(s: &str, syntax: Syntax, tokens: bool) -> Result<Vec<MsgId>, Reason> {
     let mut text = String::with_capacity(s.len() + 2);
-    let mut spans = Vec::new();
+    // Room for as many ids as a header of ids of 32 octets holds (most real ids are longer),
+    // so the list rarely grows id by id.
+    let mut spans = Vec::with_capacity(s.len() / 32 + 1);
     scan(s, syntax, tokens, &mut text, |span| spans.push(span))?;
     let buf = Arc::new(text);
     Ok(spans
