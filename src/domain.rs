@@ -190,7 +190,7 @@ impl std::str::FromStr for Domain {
 pub enum Source {
     /// The per-message setting.
     Message,
-    /// The installed [`Config`].
+    /// The installed [`Config`](crate::Config).
     Config,
     /// The `MESSAGE_ID_DOMAIN` environment variable.
     Env,

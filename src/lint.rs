@@ -102,7 +102,7 @@ pub enum Code {
     /// A file whose lines all end in LF, as files saved on Unix do.
     LfFile,
     /// An id that can be written safely but is not an RFC 5322 msg-id (what
-    /// [`Mode::Compatible`](crate::msgid::Mode::Compatible) writes as given).
+    /// [`Mode::Compatible`] writes as given).
     NonConformingId,
 }
 

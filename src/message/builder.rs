@@ -656,7 +656,7 @@ impl MessageBuilder {
         self.map(|b| b.keep_bcc())
     }
 
-    /// Create message from body: a [`Vec<u8>`], [`String`], or [`Body`].
+    /// Create message from body: a [`Vec<u8>`], [`String`], or [`Body`](lettre::message::Body).
     ///
     /// # Errors
     ///
