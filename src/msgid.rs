@@ -1008,9 +1008,12 @@ fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reas
                 match b.get(j) {
                     None => return Err(Reason::Unclosed),
                     Some(b'"') => break,
-                    Some(b'\\') => match b.get(j + 1) {
-                        Some(&c) if c.is_ascii_control() => return Err(Reason::Control(c as char)),
-                        _ => j += 2,
+                    // A quoted-pair: the backslash and the character after it, whatever
+                    // its length.
+                    Some(b'\\') => match inner[j + 1..].chars().next() {
+                        Some(c) if c.is_control() => return Err(Reason::Control(c)),
+                        Some(c) => j += 1 + c.len_utf8(),
+                        None => return Err(Reason::Unclosed),
                     },
                     // Angle brackets would end or start an id for every other reader.
                     Some(&c @ (b'<' | b'>')) => return Err(Reason::InvalidChar(c as char)),
@@ -1312,6 +1315,8 @@ mod tests {
             ("\"a>b\"@x", Reason::InvalidChar('>')),
             ("a@[>]", Reason::InvalidChar('>')),
             ("a@x>", Reason::InvalidChar('>')),
+            // Found by the property test: a quoted-pair of a two-octet character.
+            ("<\"\\\u{37e}\"@x>", Reason::NonAsciiLeft),
         ] {
             assert_eq!(reason_in(given, Mode::Compatible), why, "{given:?}");
         }
