@@ -74,6 +74,48 @@ IDS = [
     ",".join("<%03d.abcdefgh@example.com>" % i for i in range(20)),
 ]
 
+# Compatible mode (src/msgid.rs, src/policy.rs): written as given, written with CFWS removed,
+# and still refused.
+COMPATIBLE = [
+    "<7f1c2b9e-1a2b-4c3d-9e8f-001122334455@localhost:8536>",
+    "<a..b@x.example>",
+    "<.a@x>",
+    "<a.@x>",
+    "<abc123>",
+    '<"a b"@x.example>',
+    '<"a\\"b"@x.example>',
+    "<a@b@x.example>",
+    "<a@[IPv6:2001:db8::1]:25>",
+    "<a(comment)@x.example>",
+    "< a@x.example >",
+    "<a . b @ x . example>",
+    "<a@x.example\r\n >",
+    "<a@\n x.example>",
+    "<a@x>\n <b@x>",
+    "<a@x.example>\n <b@x.example:25>",
+    "< a (comment) @x.example >",
+    "< logo@x.example >",
+    "<a b@x.example>",
+    "<a(c)b@x.example>",
+    "<a\u00a0b@x.example>",
+    '<a@x"y">',
+    "< >",
+    "<a@exa\u200bmple.c\u00f6m>",
+    "<a@x\uff0eb\u00fcro>",
+    "<a<b@x>",
+    "<a\\b@x>",
+    "<a@b\u00fcro.example:25>",
+    "<\"a\tb\"@c>",
+    "<\"a\\\tb\"@c>",
+    "<a\u2028b@c>",
+    "<a\ufeffb@c>",
+    '"a b"@x.example',
+    "a@[IPv6:2001:db8::1]",
+    "<" + "u" * 990 + ">",
+    "\r\n <" + "u" * 990 + ">",
+]
+IDS += COMPATIBLE
+
 # (selector, soft limit byte, flags, value): selector picks Message-ID, In-Reply-To,
 # References, Resent-Message-ID, Original-Message-ID, Content-ID, X-Entity-Ref-ID, or the
 # 76-octet list header; see fuzz_targets/policy_roundtrip.rs.
@@ -112,6 +154,20 @@ POLICY = [
     (2, 78, 0, "<a@b>\nX: y"),
     (1, 78, 0, ""),
     (1, 78, 0, " , "),
+    # Compatible mode: written as given by IdentifierPolicy::new(), refused by ::strict().
+    (0, 78, 0, "<7f1c2b9e-1a2b-4c3d-9e8f-001122334455@localhost:8536>"),
+    (0, 78, 0, "<a..b@x.example>"),
+    (0, 78, 0, "<abc123>"),
+    (0, 78, 0, '<"a b"@x.example>'),
+    (0, 78, 0, "<a(comment)@x.example>"),
+    (0, 78, 0, "< a@x.example >"),
+    (2, 78, 0, '<a@x> <"q r"@x> <s@x:25>'),
+    (2, 30, 0, ", ".join('<"%d %s"@example.com>' % (i, "z" * 10) for i in range(8))),
+    (1, 78, 0, "<a@x>\n <b@x:25>"),
+    (5, 78, 0, "< logo@x.example >"),
+    (5, 78, 1, '<"gr\u00fc\u00dfe"@example.com>'),
+    (6, 78, 0, "<a@b@x.example>"),
+    (7, 78, 0, '<"' + "a " * 480 + '"@example.com>'),
 ]
 
 DOMAINS = [
@@ -185,6 +241,17 @@ MESSAGES = [
     msg(4, "", "", "mail.acme.example", flags2=3),
     msg(4, "", "", "[192.0.2.1]", flags2=3),
     msg(16, "", "", "", "123"),
+    # Compatible ids (the default policy) and the same under a strict policy (flags2 bit 2).
+    msg(1 | 2, "<a@localhost:8536>", "<a..b@x.example>"),
+    msg(1 | 2, "<a@localhost:8536>", "<a..b@x.example>", flags2=4),
+    msg(2, "", '<"a b"@x.example>'),
+    msg(2, "", '<"a b"@x.example>', flags2=4),
+    msg(0, "", "", "", "", "<a(comment)@x.example>", "< b@x.example >"),
+    msg(64, "", "", "", "", "<abc123>", "<a@x>\n <b@x>"),
+    msg(16, "", "", "", "< logo@x.example >", flags2=4),
+    msg(8 | 2, "", '<"gr\u00fc\u00dfe"@example.com>', flags2=4),
+    msg(0, "", "", "", "", flags2=1, cid='"a b"@x'),
+    msg(2, "", "<a@localhost:8536>", flags2=5, cid="logo"),
 ]
 
 
@@ -223,6 +290,11 @@ LINT += [s.encode() for s in [
     BASE + "Message-ID: <1@example.com>\r\nContent-ID: =?utf-8?q?=3Clogo=3E?=\r\n\r\n",
     ":\r\n \r\n\r\n",
     "(((((\r\n",
+    # What compatible mode writes as given (LH015, a warning) and what it normalises.
+    BASE + "Message-ID: <7f1c2b9e@localhost:8536>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nReferences: <\"a b\"@x.example> <a..b@x.example>\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nIn-Reply-To: < a (comment) @x.example >\r\n\r\n",
+    BASE + "Message-ID: <1@example.com>\r\nContent-ID: <abc123>\r\n\r\n",
 ]]
 
 def parent(limit, flags, message_id, references="", in_reply_to=""):
@@ -245,6 +317,10 @@ REPLY = [
     parent(20, 2, "<p@x>", "", "=?utf-8?q?=3Ca=40b=3E?="),
     parent(20, 2, "<p@x>", "", "=?iso-8859-1?q?=3Cgr=FC=DFe=40x=3E?="),
     parent(5, 1, "<p@x>", "=?utf-8?b?PGFAYj4=?= =?utf-8?b?PGNAZD4=?="),
+    # Parents are read in compatible mode.
+    parent(20, 3, "<7f1c2b9e@localhost:8536>", "<root@x>\n <a..b@x>", "<a..b@x>"),
+    parent(20, 1, '<"p q"@x.example>', "<abc123> (c) <r@x:25>"),
+    parent(20, 2, "< p (comment) @x.example >", "", "<a@b@x.example>"),
 ]
 
 write("msgid_parse", IDS)

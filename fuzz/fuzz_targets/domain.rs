@@ -1,12 +1,22 @@
-//! Message-ID domain settings: `Domain::parse` and `Config::message_id_domain`.
+//! Message-ID domain settings: `Domain::parse`, `Config::message_id_domain` and
+//! `domain::resolve`.
 //!
 //! An accepted domain is ASCII, at most 253 octets, re-parses to itself, and every Message-ID
-//! generated on it parses back with that domain as id-right and passes the default policy.
-//! `Config::message_id_domain` accepts exactly what `Domain::parse` accepts. See FUZZING.md.
+//! and Content-ID generated on it parses back (strictly, and in compatible mode) with that
+//! domain as id-right, is an RFC 5322 msg-id, and is written unchanged by both
+//! `IdentifierPolicy::new()` and `IdentifierPolicy::strict()`. `Config::message_id_domain`
+//! accepts exactly what `Domain::parse` accepts. `domain::resolve` takes the steps in order,
+//! and the same text as the author's domain (step 4) is used exactly when `Domain::parse`
+//! accepts it; otherwise the order moves on (to the host name or `localhost`; `MESSAGE_ID_DOMAIN`
+//! is not set), never an error. See FUZZING.md.
 #![no_main]
 
 use letterhead::{
-    message::header::HeaderName, Config, Domain, Error, HeaderPolicy, IdentifierPolicy, MsgId,
+    domain::{resolve, Source, ENV_VAR},
+    message::header::HeaderName,
+    msgid::Mode,
+    policy::{write_text, Value},
+    Config, ContentId, Domain, Error, HeaderPolicy, IdentifierPolicy, MsgId,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -35,7 +45,37 @@ fuzz_target!(|data: &[u8]| {
         _ => panic!("{s:?}: Domain::parse {parsed:?} but Config::message_id_domain {config:?}"),
     }
 
+    // Step 4, the author's domain: used when it can be a Message-ID domain, else the order
+    // moves on; never an error (MESSAGE_ID_DOMAIN, step 3, is not set for the fuzzer).
+    if std::env::var_os(ENV_VAR).is_none() {
+        match resolve(None, None, Some(s)) {
+            Ok((got, source)) => match &parsed {
+                Ok(d) => {
+                    assert_eq!((&*got, source), (d, Source::Author), "{s:?}: author step");
+                }
+                Err(_) => {
+                    assert!(
+                        matches!(source, Source::Hostname | Source::Localhost),
+                        "{s:?}: an author domain that cannot be one must move the order on, \
+                         not to {source:?} {got:?}"
+                    );
+                    if source == Source::Localhost {
+                        assert_eq!(got.as_str(), "localhost");
+                    }
+                }
+            },
+            Err(e) => panic!("{s:?}: resolve failed on an author domain: {e}"),
+        }
+    }
+
     let Ok(d) = parsed else { return };
+    // Steps 1 and 2 come first, whatever the author.
+    let other = Domain::parse("other.example").unwrap();
+    let (got, source) = resolve(Some(&d), Some(&other), Some("author.example")).unwrap();
+    assert_eq!((&*got, source), (&d, Source::Message), "{s:?}: step 1");
+    let (got, source) = resolve(None, Some(&d), Some("author.example")).unwrap();
+    assert_eq!((&*got, source), (&d, Source::Config), "{s:?}: step 2");
+
     let text = d.as_str();
     assert!(text.is_ascii(), "{s:?} -> {text:?}: not ASCII");
     assert!(!text.is_empty(), "{s:?}: empty domain");
@@ -59,19 +99,46 @@ fuzz_target!(|data: &[u8]| {
 
     let id = MsgId::generate(&d);
     assert_eq!(id.right(), text);
-    match MsgId::parse(id.as_str()) {
-        Ok(again) => {
-            assert_eq!(again, id, "{s:?}: generated {id:?} re-parses as {again:?}");
-            assert_eq!(again.right(), text);
-        }
-        Err(e) => {
-            panic!("{s:?}: Domain accepted {text:?}, but generated {id:?} does not parse: {e}")
+    assert!(
+        id.is_rfc5322(),
+        "{s:?}: generated {id:?} is not an RFC 5322 msg-id"
+    );
+    for mode in [Mode::Strict, Mode::Compatible] {
+        match MsgId::parse_in(id.as_str(), mode, false) {
+            Ok(again) => {
+                assert_eq!(again, id, "{s:?}: generated {id:?} re-parses ({mode:?}) as {again:?}");
+                assert_eq!(again.right(), text);
+            }
+            Err(e) => panic!(
+                "{s:?}: Domain accepted {text:?}, but generated {id:?} does not parse ({mode:?}): {e}"
+            ),
         }
     }
-    let policy = IdentifierPolicy::new();
     let mid = HeaderName::new_from_ascii_str("Message-ID");
-    if let Err(e) = policy.encode(&mid, id.as_str()) {
-        panic!("{s:?}: the default policy refuses generated {id:?}: {e}");
+    for policy in [IdentifierPolicy::new(), IdentifierPolicy::strict()] {
+        let mode = HeaderPolicy::mode(&policy);
+        match write_text(&policy, &mid, id.as_str()) {
+            Ok(written) => assert_eq!(
+                written,
+                id.as_str(),
+                "{s:?}: {mode:?} policy rewrote {id:?}"
+            ),
+            Err(e) => panic!("{s:?}: the {mode:?} policy refuses generated {id:?}: {e}"),
+        }
+        match policy.write(&mid, Value::Ids(std::slice::from_ref(&id))) {
+            Ok(written) => assert_eq!(written, id.as_str(), "{s:?}: {mode:?} write(Ids)"),
+            Err(e) => panic!("{s:?}: the {mode:?} policy cannot write generated {id:?}: {e}"),
+        }
+    }
+    let cid = ContentId::generate(&d);
+    assert_eq!(cid.as_msg_id().right(), text);
+    match ContentId::parse(cid.as_str()) {
+        Ok(again) => assert_eq!(again, cid, "{s:?}: generated {cid:?} re-parses differently"),
+        Err(e) => panic!("{s:?}: generated {cid:?} does not parse: {e}"),
+    }
+    match ContentId::parse(&cid.to_string()) {
+        Ok(again) => assert_eq!(again, cid, "{s:?}: {cid:?} from its Display"),
+        Err(e) => panic!("{s:?}: generated {cid:?} does not parse from its Display: {e}"),
     }
 });
 

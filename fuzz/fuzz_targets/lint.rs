@@ -2,13 +2,18 @@
 //!
 //! Never a panic; findings are sorted by line, each with its code's severity and a line within
 //! the message (0 only for a missing header); every repaired header is one of the identifier
-//! headers, passes `policy::verify`, and a message holding it lints clean: no error, nothing
-//! further to repair. See FUZZING.md.
+//! headers, passes `policy::verify`, is what `policy::write_text` writes from it through
+//! `IdentifierPolicy::new()` (compatible mode, SMTPUTF8 for a non-ASCII value; a repair is a
+//! fixed point), re-parses in compatible mode, and a message holding it lints clean: no error,
+//! nothing further to repair. See FUZZING.md.
 #![no_main]
 
 use letterhead::{
     lint::{lint, Code, Severity},
-    policy::verify,
+    message::header::HeaderName,
+    msgid::Mode,
+    policy::{verify, write_text},
+    ContentId, IdentifierPolicy, MsgIds,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -63,17 +68,31 @@ fuzz_target!(|data: &[u8]| {
         let (name, value) = repaired
             .split_once(": ")
             .unwrap_or_else(|| panic!("repaired header without \": \": {repaired:?}"));
-        assert!(
-            ID_HEADERS.contains(&name),
-            "repaired a non-identifier header: {repaired:?}"
-        );
+        let name: &'static str = ID_HEADERS
+            .iter()
+            .find(|h| **h == name)
+            .unwrap_or_else(|| panic!("repaired a non-identifier header: {repaired:?}"));
         assert!(
             !repaired.contains("=?"),
             "repaired header holds =?: {repaired:?}"
         );
-        if let Err(e) = verify(name, value, !value.is_ascii()) {
+        let utf8 = !value.is_ascii();
+        if let Err(e) = verify(name, value, utf8) {
             panic!("repaired header fails verify: {repaired:?}: {e}");
         }
+        // Written as letterhead writes it: writing it again changes nothing.
+        let policy = IdentifierPolicy::new().smtputf8(utf8);
+        match write_text(&policy, &HeaderName::new_from_ascii_str(name), value) {
+            Ok(again) => assert_eq!(again, value, "repaired {repaired:?} is rewritten"),
+            Err(e) => panic!("repaired {repaired:?} is refused by the policy: {e}"),
+        }
+        let unfolded = value.replace("\r\n", "");
+        let parses = if name == "Content-ID" {
+            ContentId::parse_in(&unfolded, Mode::Compatible, utf8).is_ok()
+        } else {
+            MsgIds::parse_in(&unfolded, Mode::Compatible, utf8).is_ok()
+        };
+        assert!(parses, "repaired {repaired:?} does not parse");
         // A message holding the repaired header lints clean.
         let mut eml =
             String::from("From: a@example.com\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\n");

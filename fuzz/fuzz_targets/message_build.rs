@@ -16,12 +16,16 @@
 //! replaces) instead of `references` (appends).
 //! flags2: bit 0 makes the body a multipart/related with an inline part
 //! `Attachment::new_inline(inline_cid)`, bit 1 gives that part `builder.new_content_id()`
-//! instead. Missing fields are empty strings.
+//! instead, bit 2 makes the message's policy `IdentifierPolicy::strict()` (`Mode::Strict`;
+//! with bit 3 of flags, strict and SMTPUTF8). Missing fields are empty strings.
 //!
-//! The build succeeds exactly when every identifier value (and the domain, when one is
-//! generated) is valid; a built message has no line over 998 octets, no `=?` in an identifier
-//! header, continuation lines only after a header, and each identifier header holds exactly
-//! the ids its input parses to, and `lint::lint` finds no error in it and nothing to repair.
+//! The message's ids are read in its policy's mode (`Mode::Compatible` unless bit 2 of
+//! flags2), an inline part's Content-ID in the default policy's (compatible, ASCII). The build
+//! succeeds exactly when every identifier value parses in that mode (and the domain, when one
+//! is generated, is valid); a built message has no line over 998 octets, no `=?` in an
+//! identifier header, continuation lines only after a header, each identifier header holds
+//! exactly the ids its input parses to (re-parsed in the same mode), `Message::message_id`
+//! gives the one written, and `lint::lint` finds no error in it and nothing to repair.
 //! See FUZZING.md.
 #![no_main]
 
@@ -33,8 +37,9 @@ use letterhead::{
         header::{self, ContentType, HeaderName, HeaderValue},
         Attachment, MultiPart, SinglePart,
     },
+    msgid::Mode,
     policy::HARD_LINE_LIMIT,
-    ContentId, Domain, IdentifierPolicy, Message, MsgIds,
+    ContentId, Domain, IdentifierPolicy, Message, MsgId, MsgIds,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -82,6 +87,11 @@ fuzz_target!(|data: &[u8]| {
     let in_reply_to_header = flags & 128 != 0;
     let inline = flags2 & 1 != 0;
     let generated_cid = flags2 & 2 != 0;
+    let mode = if flags2 & 4 != 0 {
+        Mode::Strict
+    } else {
+        Mode::Compatible
+    };
     let inline_cid = field(4);
     let references: Vec<String> = fields.iter().skip(5).cloned().collect();
 
@@ -89,8 +99,10 @@ fuzz_target!(|data: &[u8]| {
         .from("Fuzz <fuzz@from.example>".parse().unwrap())
         .to("rcpt@to.example".parse().unwrap())
         .subject("fuzz");
-    if smtputf8 {
-        b = b.policy(Arc::new(IdentifierPolicy::new().smtputf8(true)));
+    if smtputf8 || mode == Mode::Strict {
+        b = b.policy(Arc::new(
+            IdentifierPolicy::new().mode(mode).smtputf8(smtputf8),
+        ));
     }
     if let Some(v) = &in_reply_to {
         b = if in_reply_to_header {
@@ -126,28 +138,15 @@ fuzz_target!(|data: &[u8]| {
         references_raw = Some(joined);
     }
 
-    let parse = |s: &str| {
-        if smtputf8 {
-            MsgIds::parse_smtputf8(s)
-        } else {
-            MsgIds::parse(s)
-        }
-    };
-    let parse_one = |s: &str| parse(s).ok().filter(|ids| ids.len() == 1);
-    // Content-ID: a msg-id, or a bare <token> (ContentId::parse is the ASCII-mode parser).
-    let content_id = |s: &str, smtputf8: bool| -> Option<String> {
-        if s.contains('@') {
-            let ids = if smtputf8 {
-                MsgIds::parse_smtputf8(s)
-            } else {
-                MsgIds::parse(s)
-            };
-            ids.ok()
-                .filter(|ids| ids.len() == 1)
-                .map(|ids| ids.first().as_str().to_owned())
-        } else {
-            ContentId::parse(s).ok().map(|c| c.as_str().to_owned())
-        }
+    // The message's ids are read in its policy's mode.
+    let parse = |s: &str| MsgIds::parse_in(s, mode, smtputf8);
+    // A single-id header takes exactly one id: `<a@x> <a@x>` is two, though one as a list.
+    let parse_one = |s: &str| MsgId::parse_in(s, mode, smtputf8).ok().map(MsgIds::from);
+    // Content-ID: a msg-id, or a bare <token>.
+    let content_id = |s: &str, mode: Mode, smtputf8: bool| -> Option<String> {
+        ContentId::parse_in(s, mode, smtputf8)
+            .ok()
+            .map(|c| c.as_str().to_owned())
     };
     // The per-message domain the generated ids use, if it is valid.
     let domain_ok = domain.as_deref().map_or(true, |d| Domain::parse(d).is_ok());
@@ -169,7 +168,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some((name, v)) = &extra {
         let want = if *name == "Content-ID" {
-            content_id(v, smtputf8).map(Want::ContentId)
+            content_id(v, mode, smtputf8).map(Want::ContentId)
         } else {
             parse_one(v).map(Want::Ids)
         };
@@ -206,8 +205,9 @@ fuzz_target!(|data: &[u8]| {
         } else {
             inline_cid.clone()
         };
-        // Attachment writes `<cid>` through the default (ASCII) policy.
-        let want = content_id(&format!("<{cid}>"), false);
+        // Attachment writes `<cid>` through the default policy (compatible, ASCII), whatever
+        // the message's.
+        let want = content_id(&format!("<{cid}>"), Mode::Compatible, false);
         if generated_cid {
             assert!(want.is_some(), "generated Content-ID {cid:?} is not valid");
         }
@@ -234,14 +234,14 @@ fuzz_target!(|data: &[u8]| {
             );
             assert!(
                 !buildable,
-                "refused, though every value is valid: {e}\n{expected:?}"
+                "refused ({mode:?}, smtputf8 {smtputf8}), though every value is valid: {e}\n{expected:?}"
             );
             return;
         }
     };
     assert!(
         buildable,
-        "built, though a value is invalid: {expected:?} {inline_want:?}"
+        "built ({mode:?}, smtputf8 {smtputf8}), though a value is invalid: {expected:?} {inline_want:?}"
     );
 
     let formatted = email.formatted();
@@ -282,7 +282,16 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(mids.len(), 1, "Message-ID headers: {mids:?}");
     let mid =
         parse_one(&mids[0]).unwrap_or_else(|| panic!("Message-ID {:?} does not parse", mids[0]));
+    assert_eq!(
+        email.message_id().as_ref(),
+        Some(mid.first()),
+        "Message::message_id differs from the header"
+    );
     if message_id.is_none() {
+        assert!(
+            mid.first().is_rfc5322(),
+            "generated {mid:?} is not an RFC 5322 msg-id"
+        );
         if let Some(d) = &domain {
             let d = Domain::parse(d).unwrap();
             assert_eq!(

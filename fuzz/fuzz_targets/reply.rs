@@ -2,22 +2,42 @@
 //! client hands them over (folded, commented, RFC 2047 encoded by lettre 0.11).
 //!
 //! Input: `[limit, flags, message_id 0xFF references 0xFF in_reply_to]`; flags bit 0 passes
-//! References, bit 1 In-Reply-To. Never a panic; an accepted parent's References for a reply
-//! ends with the parent's Message-ID, starts with the root, holds at most the limit, no
-//! repeats, only ids that re-parse; a reply built from it has exactly those headers. An error
-//! is one line naming the header (`parent Message-ID: ...`). See FUZZING.md.
+//! References, bit 1 In-Reply-To. A parent's ids are read in `Mode::Compatible` (ASCII), so
+//! the oracle reads them that way too.
+//!
+//! Never a panic; the parent's Message-ID is what `MsgId::parse_in(.., Compatible, false)`
+//! makes of a plain value; an accepted parent's References for a reply ends with the parent's
+//! Message-ID, starts with the root, holds at most the limit, no repeats, only ids that
+//! re-parse; a reply built from it (with `in_reply_to`/`references`, and with `replying_to`)
+//! has exactly those headers, and reads back through `Parent::from_message` as that thread
+//! plus its own Message-ID; a reply under `IdentifierPolicy::strict()` builds exactly when
+//! every id is `is_rfc5322()`. An error is one line naming the header
+//! (`parent Message-ID: ...`). See FUZZING.md.
 #![no_main]
 
+use std::sync::Arc;
+
 use letterhead::{
+    msgid::Mode,
     reply::{Parent, ThreadLimit},
-    Error, Message, MsgId, MsgIds,
+    Error, IdentifierPolicy, Message, MsgId, MsgIds,
 };
 use libfuzzer_sys::fuzz_target;
+
+/// How a parent's ids are read.
+fn parse_one(s: &str) -> Option<MsgId> {
+    MsgId::parse_in(s, Mode::Compatible, false).ok()
+}
+
+fn parse_list(s: &str) -> Option<MsgIds> {
+    MsgIds::parse_in(s, Mode::Compatible, false).ok()
+}
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
         return;
     }
+
     let (limit, flags) = (data[0] as usize, data[1]);
     let fields: Vec<String> = data[2..]
         .split(|&b| b == 0xFF)
@@ -51,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mid = parent.message_id();
     assert_eq!(
-        MsgId::parse(mid.as_str()).ok().as_ref(),
+        parse_one(mid.as_str()).as_ref(),
         Some(mid),
         "{mid:?} does not re-parse"
     );
@@ -59,13 +79,9 @@ fuzz_target!(|data: &[u8]| {
         mid.as_str().is_ascii() && !mid.as_str().contains("=?"),
         "{mid:?}"
     );
-    // A plain (not encoded) Message-ID is read exactly as MsgId::parse reads it.
+    // A plain (not encoded) Message-ID is read exactly as compatible mode reads it.
     if !message_id.contains("=?") {
-        assert_eq!(
-            MsgId::parse(message_id).ok().as_ref(),
-            Some(mid),
-            "{message_id:?}"
-        );
+        assert_eq!(parse_one(message_id).as_ref(), Some(mid), "{message_id:?}");
     }
 
     let limit = ThreadLimit::new(limit);
@@ -88,10 +104,19 @@ fuzz_target!(|data: &[u8]| {
             "not the most recent"
         );
     }
+    // Every id of the whole thread reads back from its written form, not only the kept ones
+    // (`replying_to` keeps up to 20).
+    for id in &all {
+        assert_eq!(
+            parse_one(id.as_str()).as_ref(),
+            Some(id),
+            "{id:?} does not re-parse"
+        );
+    }
     for (i, id) in refs.iter().enumerate() {
         assert!(!refs.as_slice()[..i].contains(id), "repeat {id:?}");
         assert_eq!(
-            MsgId::parse(id.as_str()).ok().as_ref(),
+            parse_one(id.as_str()).as_ref(),
             Some(id),
             "{id:?} does not re-parse"
         );
@@ -100,7 +125,7 @@ fuzz_target!(|data: &[u8]| {
     if references.is_none() {
         let single = in_reply_to
             .filter(|v| !v.contains("=?"))
-            .and_then(|v| MsgIds::parse(v).ok())
+            .and_then(parse_list)
             .filter(|ids| ids.len() == 1 && ids.first() != mid);
         if in_reply_to.is_some_and(|v| !v.contains("=?")) {
             assert_eq!(
@@ -112,23 +137,89 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // A reply built from it carries exactly these ids.
-    let reply = Message::builder()
-        .from("a@example.com".parse().unwrap())
-        .to("b@example.com".parse().unwrap())
+    let builder = || {
+        Message::builder()
+            .from("a@example.com".parse().unwrap())
+            .to("b@example.com".parse().unwrap())
+    };
+    let reply = builder()
         .in_reply_to(mid.to_string())
         .references(refs.to_string())
         .body(String::from("re"));
-    match reply {
+    let m = match reply {
+        Ok(m) => m,
+        Err(e) => panic!("a reply to {mid:?} with References {refs} cannot be built: {e}"),
+    };
+    let h = m.headers();
+    assert_eq!(h.get_raw("In-Reply-To"), Some(mid.as_str()));
+    let written = h.get_raw("References").expect("no References");
+    assert_eq!(
+        parse_list(written).as_ref(),
+        Some(&refs),
+        "References changed"
+    );
+    // Read back as a parent: this thread, then the reply's own Message-ID.
+    match Parent::from_message(&m) {
+        Ok(back) => {
+            let own = m.message_id().expect("a built reply has a Message-ID");
+            assert_eq!(back.message_id(), &own);
+            let thread = back.references(ThreadLimit::new(usize::MAX));
+            let mut want: Vec<&MsgId> = refs.iter().collect();
+            want.push(&own);
+            assert_eq!(thread.iter().collect::<Vec<_>>(), want, "thread read back");
+        }
+        Err(e) => panic!("the reply to {mid:?} does not read back as a parent: {e}"),
+    }
+
+    // replying_to: the same headers, trimmed to the default limit.
+    let default_refs = parent.references(ThreadLimit::default());
+    match builder().replying_to(&parent).body(String::from("re")) {
         Ok(m) => {
             let h = m.headers();
             assert_eq!(h.get_raw("In-Reply-To"), Some(mid.as_str()));
             let written = h.get_raw("References").expect("no References");
             assert_eq!(
-                MsgIds::parse(written).ok().as_ref(),
-                Some(&refs),
-                "References changed"
+                parse_list(written).as_ref(),
+                Some(&default_refs),
+                "replying_to: References"
             );
         }
-        Err(e) => panic!("a reply to {mid:?} with References {refs} cannot be built: {e}"),
+        Err(e) => panic!("replying_to {mid:?} cannot be built: {e}"),
+    }
+
+    // Under a strict policy the reply builds exactly when every id is an RFC 5322 msg-id.
+    let conforming = mid.is_rfc5322() && refs.iter().all(MsgId::is_rfc5322);
+    let strict = builder()
+        .policy(Arc::new(IdentifierPolicy::strict()))
+        .in_reply_to(mid.to_string())
+        .references(refs.to_string())
+        .body(String::from("re"));
+    match strict {
+        Ok(m) => {
+            assert!(
+                conforming,
+                "strict policy built a reply with non-RFC 5322 ids {refs}"
+            );
+            let h = m.headers();
+            assert_eq!(h.get_raw("In-Reply-To"), Some(mid.as_str()));
+            assert_eq!(
+                h.get_raw("References")
+                    .and_then(|w| MsgIds::parse(w).ok())
+                    .as_ref(),
+                Some(&refs),
+                "strict: References changed"
+            );
+        }
+        Err(e) => {
+            assert!(
+                !conforming,
+                "strict policy refused RFC 5322 ids {refs}: {e}"
+            );
+            let shown = e.to_string();
+            assert!(
+                shown.starts_with("In-Reply-To: ") || shown.starts_with("References: "),
+                "strict refusal names no header: {shown:?}"
+            );
+        }
     }
 });
