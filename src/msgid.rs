@@ -1010,8 +1010,11 @@ fn piece(inner: &str, i: usize, compatible: bool) -> Result<(Piece, usize), Reas
                     Some(b'"') => break,
                     // A quoted-pair: the backslash and the character after it, whatever
                     // its length.
+                    // The escaped character is held to the same rules as any other.
                     Some(b'\\') => match inner[j + 1..].chars().next() {
                         Some(c) if c.is_control() => return Err(Reason::Control(c)),
+                        Some(c @ ('<' | '>')) => return Err(Reason::InvalidChar(c)),
+                        Some(c) if c.is_whitespace() && c != ' ' => return Err(Reason::Whitespace),
                         Some(c) => j += 1 + c.len_utf8(),
                         None => return Err(Reason::Unclosed),
                     },
@@ -1317,6 +1320,9 @@ mod tests {
             ("a@x>", Reason::InvalidChar('>')),
             // Found by the property test: a quoted-pair of a two-octet character.
             ("<\"\\\u{37e}\"@x>", Reason::NonAsciiLeft),
+            // Found by fuzzing: a quoted-pair does not let in what a quoted string refuses.
+            ("\"a\\>b\"@x", Reason::InvalidChar('>')),
+            ("<\"a\\<b\"@x>", Reason::InvalidChar('<')),
         ] {
             assert_eq!(reason_in(given, Mode::Compatible), why, "{given:?}");
         }
@@ -1329,7 +1335,11 @@ mod tests {
 
     #[test]
     fn non_ascii_whitespace_in_a_quoted_id_left_is_refused_in_smtputf8_mode() {
-        for id in ["<\"a\u{2028}b\"@x>", "<\"a\u{3000}b\"@x>"] {
+        for id in [
+            "<\"a\u{2028}b\"@x>",
+            "<\"a\u{3000}b\"@x>",
+            "<\"a\\\u{2029}b\"@x>",
+        ] {
             match MsgId::parse_in(id, Mode::Compatible, true) {
                 Err(Error::InvalidId { reason, .. }) => assert_eq!(reason, Reason::Whitespace),
                 other => panic!("{id:?}: {other:?}"),
