@@ -28,7 +28,7 @@ use crate::{
     headers,
     msgid::{parse_content_id, parse_list, Mode, Syntax},
     policy::write_text,
-    rfc2047, Error, IdentifierPolicy,
+    rfc2047, Error, IdentifierPolicy, MsgIds,
 };
 
 /// How much a finding matters.
@@ -502,7 +502,7 @@ fn check_identifier(name: &str, f: &Field, push: &mut impl FnMut(Code, usize, St
             smtputf8: f.eight_bit,
         };
         if name == "Content-ID" {
-            parse_content_id(name, &unfolded, syntax).map(|cid| vec![cid.as_msg_id().clone()])
+            parse_content_id(name, &unfolded, syntax).map(MsgIds::from)
         } else {
             parse_list(name, &unfolded, syntax)
         }

@@ -21,7 +21,7 @@
 //! non-ASCII id-left outside SMTPUTF8 mode, `=?`, an empty `<>`, an id too long for a
 //! 998-octet line.
 
-use std::{cmp::Ordering, fmt, hash, str::FromStr, sync::Arc};
+use std::{fmt, hash, str::FromStr};
 
 use crate::{
     domain::Domain,
@@ -66,7 +66,9 @@ impl Syntax {
     };
 }
 
-/// A msg-id that can be written safely, such as `<5f1d6c@mail.example.com>`.
+/// A msg-id that can be written safely, such as `<5f1d6c@mail.example.com>`: owned, as
+/// `String` is to `str`. It derefs to [`MsgIdStr`], the borrowed form a [`MsgIds`] list
+/// hands out, where its methods live.
 ///
 /// Always written with its angle brackets; a non-ASCII id-right is held as A-labels (IDNA),
 /// so it can be written into any header without encoding. Made by parsing (in either
@@ -89,44 +91,27 @@ impl Syntax {
 /// assert!(MsgId::parse("<a@b>\r\nBcc: victim@example.com").is_err());
 /// # Ok::<(), letterhead::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct MsgId {
-    /// The text the id is in: its own, or shared with the other ids of the header value it
-    /// was read from, so that reading a header allocates once, not once per id.
-    buf: Arc<String>,
-    /// `buf[start..end]` is the id as written, `<left@right>`, brackets included.
-    start: usize,
-    end: usize,
-    /// Offset of the `@` that ends id-left, from `start`; 0 for an id without one (only
-    /// compatible mode and Content-IDs have those).
-    at: usize,
-}
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MsgId(String);
 
-impl PartialEq for MsgId {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for MsgId {}
-
-impl hash::Hash for MsgId {
-    fn hash<H: hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-impl PartialOrd for MsgId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for MsgId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
+/// A msg-id, borrowed: what [`MsgIds`] hands out and [`MsgId`] derefs to, as `str` is to
+/// `String`. Only letterhead's reader and [`MsgId`] make one, so it always holds a msg-id
+/// that can be written safely.
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{msgid::MsgIdStr, MsgIds};
+///
+/// let refs = MsgIds::parse("<a@x.example> <b@y.example>")?;
+/// let last: &MsgIdStr = refs.last();
+/// assert_eq!(last.right(), "y.example");
+/// assert_eq!(last.to_owned().as_str(), "<b@y.example>");
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct MsgIdStr(str);
 
 /// The header name used in errors from parsing an id on its own.
 const NO_HEADER: &str = "msg-id";
@@ -237,17 +222,29 @@ impl MsgId {
         text.push('@');
         text.push_str(domain.as_str());
         text.push('>');
-        MsgId::own(text, left.len() + 1)
+        MsgId(text)
     }
 
-    /// An id that is all of `text`.
-    fn own(text: String, at: usize) -> Self {
-        MsgId {
-            start: 0,
-            end: text.len(),
-            at,
-            buf: Arc::new(text),
-        }
+    /// The id as a [`MsgIdStr`] (also reached through `Deref`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let id = letterhead::MsgId::parse("<a@b>")?;
+    /// assert_eq!(id.as_msg_id_str().right(), "b");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn as_msg_id_str(&self) -> &MsgIdStr {
+        MsgIdStr::from_checked(&self.0)
+    }
+}
+
+impl MsgIdStr {
+    /// `s`, which the reader (or [`MsgId`]) made: a msg-id that can be written safely.
+    fn from_checked(s: &str) -> &MsgIdStr {
+        // SAFETY: `MsgIdStr` is `#[repr(transparent)]` over `str`, so the two references have
+        // the same layout and metadata; the lifetime is kept.
+        unsafe { &*(s as *const str as *const MsgIdStr) }
     }
 
     /// The msg-id as written, angle brackets included.
@@ -259,7 +256,30 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.buf[self.start..self.end]
+        &self.0
+    }
+
+    /// Where the `@` that ends id-left is: the last one outside a quoted string or a
+    /// literal, as the reader found it; `None` for an id without one (only compatible mode
+    /// and Content-IDs have those).
+    fn at(&self) -> Option<usize> {
+        let b = self.0.as_bytes();
+        let (mut i, mut at) = (0, None);
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b'[' => i += self.0[i..].find(']').unwrap_or(b.len() - i),
+                b'@' => at = Some(i),
+                _ => {}
+            }
+            i += 1;
+        }
+        at
     }
 
     /// The part before the `@` (all of it, for an id without one).
@@ -271,13 +291,7 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn left(&self) -> &str {
-        let text = self.as_str();
-        let end = if self.at == 0 {
-            text.len() - 1
-        } else {
-            self.at
-        };
-        &text[1..end]
+        &self.0[1..self.at().unwrap_or(self.0.len() - 1)]
     }
 
     /// The part after the `@`: A-labels, or a `[...]` literal; empty for an id without `@`.
@@ -289,11 +303,7 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn right(&self) -> &str {
-        let text = self.as_str();
-        if self.at == 0 {
-            return "";
-        }
-        &text[self.at + 1..text.len() - 1]
+        self.at().map_or("", |at| &self.0[at + 1..self.0.len() - 1])
     }
 
     /// The length as written, in octets.
@@ -306,7 +316,7 @@ impl MsgId {
     /// ```
     #[allow(clippy::len_without_is_empty)] // a msg-id is never empty
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.0.len()
     }
 
     /// Whether the id, as written, is an RFC 5322 msg-id ([`Mode::Strict`] would take it).
@@ -321,9 +331,8 @@ impl MsgId {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn is_rfc5322(&self) -> bool {
-        let text = self.as_str();
         bracketed(
-            &text[1..text.len() - 1],
+            &self.0[1..self.0.len() - 1],
             Syntax {
                 mode: Mode::Strict,
                 smtputf8: true,
@@ -334,21 +343,91 @@ impl MsgId {
     }
 }
 
+impl std::ops::Deref for MsgId {
+    type Target = MsgIdStr;
+
+    fn deref(&self) -> &MsgIdStr {
+        self.as_msg_id_str()
+    }
+}
+
+impl std::borrow::Borrow<MsgIdStr> for MsgId {
+    fn borrow(&self) -> &MsgIdStr {
+        self
+    }
+}
+
+impl ToOwned for MsgIdStr {
+    type Owned = MsgId;
+
+    fn to_owned(&self) -> MsgId {
+        MsgId(self.0.to_owned())
+    }
+}
+
+impl AsRef<MsgIdStr> for MsgId {
+    fn as_ref(&self) -> &MsgIdStr {
+        self
+    }
+}
+
+impl AsRef<MsgIdStr> for MsgIdStr {
+    fn as_ref(&self) -> &MsgIdStr {
+        self
+    }
+}
+
+impl PartialEq<MsgIdStr> for MsgId {
+    fn eq(&self, other: &MsgIdStr) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<MsgId> for MsgIdStr {
+    fn eq(&self, other: &MsgId) -> bool {
+        *self == **other
+    }
+}
+
+impl PartialEq<MsgId> for &MsgIdStr {
+    fn eq(&self, other: &MsgId) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Display for MsgIdStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for MsgIdStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MsgId").field(&&self.0).finish()
+    }
+}
+
 impl fmt::Display for MsgId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        fmt::Display::fmt(&**self, f)
     }
 }
 
 impl fmt::Debug for MsgId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("MsgId").field(&self.as_str()).finish()
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl AsRef<str> for MsgIdStr {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 
 impl AsRef<str> for MsgId {
     fn as_ref(&self) -> &str {
-        self.as_str()
+        &self.0
     }
 }
 
@@ -378,14 +457,22 @@ impl TryFrom<String> for MsgId {
 
 impl From<MsgId> for String {
     fn from(id: MsgId) -> String {
-        id.as_str().to_owned()
+        id.0
     }
 }
 
-/// One or more msg-ids, as In-Reply-To and References hold (RFC 5322 section 3.6.4).
+impl From<&MsgIdStr> for MsgId {
+    fn from(id: &MsgIdStr) -> MsgId {
+        id.to_owned()
+    }
+}
+
+/// One or more msg-ids, as In-Reply-To and References hold (RFC 5322 section 3.6.4), in one
+/// buffer: a list allocates twice, however many ids it holds.
 ///
 /// Parsing accepts ids separated by whitespace, folding, comments or commas (seen in the wild;
-/// dropped), drops repeated ids keeping the first, and keeps the order. Never empty.
+/// dropped), drops repeated ids keeping the first, and keeps the order. Never empty. The ids
+/// are handed out as [`MsgIdStr`]s.
 ///
 /// # Example
 ///
@@ -397,8 +484,13 @@ impl From<MsgId> for String {
 /// assert_eq!(refs.len(), 3);
 /// # Ok::<(), letterhead::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct MsgIds(Vec<MsgId>);
+#[derive(Clone)]
+pub struct MsgIds {
+    /// The ids, one after another (and, after repeats were dropped, text no span covers).
+    text: String,
+    /// Where each id is in `text`, in order.
+    spans: Vec<(usize, usize)>,
+}
 
 impl MsgIds {
     /// Parses a list of msg-ids for ASCII mail.
@@ -415,7 +507,7 @@ impl MsgIds {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn parse(s: &str) -> Result<Self, Error> {
-        parse_list(NO_HEADER, s, Syntax::STRICT).map(MsgIds)
+        parse_list(NO_HEADER, s, Syntax::STRICT)
     }
 
     /// Parses a list of msg-ids for SMTPUTF8 mail (non-ASCII id-left kept as UTF-8).
@@ -438,7 +530,6 @@ impl MsgIds {
                 smtputf8: true,
             },
         )
-        .map(MsgIds)
     }
 
     /// Parses a list of msg-ids in `mode`, for SMTPUTF8 mail if `smtputf8`.
@@ -458,10 +549,11 @@ impl MsgIds {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn parse_in(s: &str, mode: Mode, smtputf8: bool) -> Result<Self, Error> {
-        parse_list(NO_HEADER, s, Syntax { mode, smtputf8 }).map(MsgIds)
+        parse_list(NO_HEADER, s, Syntax { mode, smtputf8 })
     }
 
-    /// Appends `id` unless the list holds it already; returns whether it was added.
+    /// Appends `id` unless the list holds it already; returns whether it was added. Looks
+    /// through the whole list: to join lists, use [`extend`](Self::extend).
     ///
     /// # Example
     ///
@@ -469,18 +561,54 @@ impl MsgIds {
     /// use letterhead::{MsgId, MsgIds};
     ///
     /// let mut ids = MsgIds::from(MsgId::parse("<a@b>")?);
-    /// assert!(ids.push(MsgId::parse("<c@d>")?));
-    /// assert!(!ids.push(MsgId::parse("<a@b>")?));
+    /// assert!(ids.push(&MsgId::parse("<c@d>")?));
+    /// assert!(!ids.push(&MsgId::parse("<a@b>")?));
     /// assert_eq!(ids.len(), 2);
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn push(&mut self, id: MsgId) -> bool {
-        if self.0.contains(&id) {
-            false
-        } else {
-            self.0.push(id);
-            true
+    pub fn push(&mut self, id: &MsgIdStr) -> bool {
+        if self.contains(id) {
+            return false;
         }
+        self.append(id.as_str());
+        true
+    }
+
+    /// Appends the ids of `other` that the list does not hold yet, in their order: in
+    /// O(n log n) for n ids in all.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::MsgIds;
+    ///
+    /// let mut ids = MsgIds::parse("<a@b> <c@d>")?;
+    /// ids.extend(&MsgIds::parse("<c@d> <e@f> <a@b>")?);
+    /// assert_eq!(ids.to_string(), "<a@b> <c@d> <e@f>");
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn extend(&mut self, other: &MsgIds) {
+        self.text.reserve(other.iter().map(MsgIdStr::len).sum());
+        self.spans.reserve(other.len());
+        for id in other {
+            self.append(id.as_str());
+        }
+        self.dedup();
+    }
+
+    /// Whether the list holds `id`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{MsgId, MsgIds};
+    ///
+    /// let ids = MsgIds::parse("<a@b> <c@d>")?;
+    /// assert!(ids.contains(&MsgId::parse("c@d")?));
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn contains(&self, id: &MsgIdStr) -> bool {
+        self.iter().any(|own| own == id)
     }
 
     /// The first id.
@@ -491,8 +619,8 @@ impl MsgIds {
     /// assert_eq!(letterhead::MsgIds::parse("<a@b> <c@d>")?.first().as_str(), "<a@b>");
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn first(&self) -> &MsgId {
-        &self.0[0]
+    pub fn first(&self) -> &MsgIdStr {
+        self.id(self.spans[0])
     }
 
     /// The last id.
@@ -503,8 +631,22 @@ impl MsgIds {
     /// assert_eq!(letterhead::MsgIds::parse("<a@b> <c@d>")?.last().as_str(), "<c@d>");
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn last(&self) -> &MsgId {
-        &self.0[self.0.len() - 1]
+    pub fn last(&self) -> &MsgIdStr {
+        self.id(self.spans[self.spans.len() - 1])
+    }
+
+    /// The id at `index`, if there is one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
+    /// assert_eq!(ids.get(1).map(|id| id.as_str()), Some("<c@d>"));
+    /// assert!(ids.get(2).is_none());
+    /// # Ok::<(), letterhead::Error>(())
+    /// ```
+    pub fn get(&self, index: usize) -> Option<&MsgIdStr> {
+        self.spans.get(index).map(|&span| self.id(span))
     }
 
     /// How many ids the list holds (at least one).
@@ -517,21 +659,7 @@ impl MsgIds {
     /// ```
     #[allow(clippy::len_without_is_empty)] // never empty
     pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// The ids, in order.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
-    /// let rights: Vec<&str> = ids.as_slice().iter().map(|id| id.right()).collect();
-    /// assert_eq!(rights, ["b", "d"]);
-    /// # Ok::<(), letterhead::Error>(())
-    /// ```
-    pub fn as_slice(&self) -> &[MsgId] {
-        &self.0
+        self.spans.len()
     }
 
     /// Iterates over the ids, in order.
@@ -540,39 +668,175 @@ impl MsgIds {
     ///
     /// ```
     /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
-    /// assert_eq!(ids.iter().count(), 2);
+    /// let rights: Vec<&str> = ids.iter().map(|id| id.right()).collect();
+    /// assert_eq!(rights, ["b", "d"]);
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn iter(&self) -> std::slice::Iter<'_, MsgId> {
-        self.0.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            text: &self.text,
+            spans: self.spans.iter(),
+        }
     }
 
-    /// Takes the ids out, in order.
+    /// The ids, each as a [`MsgId`] of its own.
     ///
     /// # Example
     ///
     /// ```
-    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?.into_vec();
-    /// assert_eq!(ids.len(), 2);
+    /// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?.to_vec();
+    /// assert_eq!(ids[1].as_str(), "<c@d>");
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn into_vec(self) -> Vec<MsgId> {
-        self.0
+    pub fn to_vec(&self) -> Vec<MsgId> {
+        self.iter().map(MsgIdStr::to_owned).collect()
+    }
+
+    /// A list of `ids` (at least one), repeats dropped.
+    pub(crate) fn joined<'a>(ids: impl IntoIterator<Item = &'a MsgIdStr>) -> MsgIds {
+        let mut list = MsgIds {
+            text: String::new(),
+            spans: Vec::new(),
+        };
+        ids.into_iter().for_each(|id| list.append(id.as_str()));
+        assert!(!list.spans.is_empty(), "a list of ids is never empty");
+        list.dedup();
+        list
+    }
+
+    fn id(&self, (start, end): (usize, usize)) -> &MsgIdStr {
+        MsgIdStr::from_checked(&self.text[start..end])
+    }
+
+    /// Appends the text of an id, repeat or not.
+    fn append(&mut self, id: &str) {
+        let start = self.text.len();
+        self.text.push_str(id);
+        self.spans.push((start, self.text.len()));
+    }
+
+    /// Drops repeated ids, keeping the first of each, in order. Sorting (not hashing) finds
+    /// the repeats: O(n log n) whatever the ids, and cheap for the few ids of a real header.
+    fn dedup(&mut self) {
+        if self.spans.len() < 2 {
+            return;
+        }
+        // Each id's text and position, sorted: equal ids stand together, the first first.
+        let text = &self.text;
+        let mut order: Vec<(&str, usize)> = self
+            .spans
+            .iter()
+            .map(|&(start, end)| &text[start..end])
+            .zip(0..)
+            .collect();
+        order.sort_unstable();
+        // The positions of the later ones of each run of equal ids.
+        let mut repeats: Vec<usize> = order
+            .windows(2)
+            .filter(|pair| pair[0].0 == pair[1].0)
+            .map(|pair| pair[1].1)
+            .collect();
+        if repeats.is_empty() {
+            return;
+        }
+        repeats.sort_unstable();
+        let (mut repeats, mut index) = (repeats.into_iter().peekable(), 0);
+        self.spans.retain(|_| {
+            let repeat = repeats.next_if_eq(&index).is_some();
+            index += 1;
+            !repeat
+        });
+    }
+}
+
+/// The ids of a [`MsgIds`], in order: what [`MsgIds::iter`] returns.
+///
+/// # Example
+///
+/// ```
+/// let ids = letterhead::MsgIds::parse("<a@b> <c@d>")?;
+/// let mut iter = ids.iter();
+/// assert_eq!(iter.len(), 2);
+/// assert_eq!(iter.next_back().map(|id| id.as_str()), Some("<c@d>"));
+/// # Ok::<(), letterhead::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    text: &'a str,
+    spans: std::slice::Iter<'a, (usize, usize)>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a MsgIdStr;
+
+    fn next(&mut self) -> Option<&'a MsgIdStr> {
+        let &(start, end) = self.spans.next()?;
+        Some(MsgIdStr::from_checked(&self.text[start..end]))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let &(start, end) = self.spans.next_back()?;
+        Some(MsgIdStr::from_checked(&self.text[start..end]))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl PartialEq for MsgIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for MsgIds {}
+
+impl hash::Hash for MsgIds {
+    fn hash<H: hash::Hasher>(&self, state: &mut H) {
+        self.len().hash(state);
+        self.iter().for_each(|id| id.hash(state));
+    }
+}
+
+impl std::ops::Index<usize> for MsgIds {
+    type Output = MsgIdStr;
+
+    /// The id at `index`.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of bounds, as for a slice.
+    fn index(&self, index: usize) -> &MsgIdStr {
+        self.id(self.spans[index])
     }
 }
 
 impl From<MsgId> for MsgIds {
     fn from(id: MsgId) -> Self {
-        MsgIds(vec![id])
+        MsgIds {
+            spans: vec![(0, id.0.len())],
+            text: id.0,
+        }
+    }
+}
+
+impl From<&MsgIdStr> for MsgIds {
+    fn from(id: &MsgIdStr) -> Self {
+        MsgIds::from(id.to_owned())
     }
 }
 
 impl<'a> IntoIterator for &'a MsgIds {
-    type Item = &'a MsgId;
-    type IntoIter = std::slice::Iter<'a, MsgId>;
+    type Item = &'a MsgIdStr;
+    type IntoIter = Iter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 
@@ -587,7 +851,7 @@ impl FromStr for MsgIds {
 impl fmt::Display for MsgIds {
     /// The ids separated by one space, unfolded.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, id) in self.0.iter().enumerate() {
+        for (i, id) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -599,7 +863,7 @@ impl fmt::Display for MsgIds {
 
 impl fmt::Debug for MsgIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.0).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -742,6 +1006,18 @@ impl ContentId {
     }
 }
 
+impl From<ContentId> for MsgId {
+    fn from(cid: ContentId) -> MsgId {
+        cid.0
+    }
+}
+
+impl From<ContentId> for MsgIds {
+    fn from(cid: ContentId) -> MsgIds {
+        MsgIds::from(cid.0)
+    }
+}
+
 impl fmt::Display for ContentId {
     /// Without angle brackets, as `Attachment::new_inline` takes it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -764,71 +1040,41 @@ impl fmt::Debug for ContentId {
 
 /// Parses a header value that holds exactly one msg-id.
 pub(crate) fn parse_one(header: &str, s: &str, syntax: Syntax) -> Result<MsgId, Error> {
-    let mut ids = read(s, syntax, false).map_err(|r| Error::invalid_id(header, s, r))?;
+    let ids = read(s, syntax, false).map_err(|r| Error::invalid_id(header, s, r))?;
     match ids.len() {
-        1 => Ok(ids.remove(0)),
+        // The reader's text holds nothing but the one id.
+        1 => Ok(MsgId(ids.text)),
         found => Err(Error::invalid_id(header, s, Reason::NotOne { found })),
     }
 }
 
 /// Parses a header value that holds one or more msg-ids; drops repeats, keeps order.
-pub(crate) fn parse_list(header: &str, s: &str, syntax: Syntax) -> Result<Vec<MsgId>, Error> {
+pub(crate) fn parse_list(header: &str, s: &str, syntax: Syntax) -> Result<MsgIds, Error> {
     let mut ids = read(s, syntax, false).map_err(|r| Error::invalid_id(header, s, r))?;
-    dedup(&mut ids);
+    ids.dedup();
     Ok(ids)
 }
 
 /// Parses a Content-ID value: a msg-id, or a bare `<token>` (RFC 2045 section 7, as mail
 /// software has always written it).
 pub(crate) fn parse_content_id(header: &str, s: &str, syntax: Syntax) -> Result<ContentId, Error> {
-    let mut ids = read(s, syntax, true).map_err(|r| Error::invalid_id(header, s, r))?;
+    let ids = read(s, syntax, true).map_err(|r| Error::invalid_id(header, s, r))?;
     match ids.len() {
-        1 => Ok(ContentId(ids.remove(0))),
+        1 => Ok(ContentId(MsgId(ids.text))),
         found => Err(Error::invalid_id(header, s, Reason::NotOne { found })),
     }
 }
 
-/// The ids of a header value, in order, sharing one buffer.
-fn read(s: &str, syntax: Syntax, tokens: bool) -> Result<Vec<MsgId>, Reason> {
+/// The ids of a header value, in order, in one buffer.
+fn read(s: &str, syntax: Syntax, tokens: bool) -> Result<MsgIds, Reason> {
     let mut text = String::with_capacity(s.len() + 2);
     // Room for as many ids as a header of ids of 32 octets holds (most real ids are longer),
     // so the list rarely grows id by id.
     let mut spans = Vec::with_capacity(s.len() / 32 + 1);
-    scan(s, syntax, tokens, &mut text, |span| spans.push(span))?;
-    let buf = Arc::new(text);
-    Ok(spans
-        .into_iter()
-        .map(|(start, end, at)| MsgId {
-            buf: Arc::clone(&buf),
-            start,
-            end,
-            at,
-        })
-        .collect())
-}
-
-/// Drops repeated ids, keeping the first of each, in order. Sorting (not hashing) finds the
-/// repeats: O(n log n) whatever the ids, and cheap for the few ids of a real header.
-pub(crate) fn dedup(ids: &mut Vec<MsgId>) {
-    if ids.len() < 2 {
-        return;
-    }
-    // Each id's text and position, sorted: equal ids stand together, the first of them first.
-    let mut order: Vec<(&str, usize)> = ids.iter().map(MsgId::as_str).zip(0..).collect();
-    order.sort_unstable();
-    // The positions of the later ones of each run of equal ids.
-    let mut repeats: Vec<usize> = order
-        .windows(2)
-        .filter(|pair| pair[0].0 == pair[1].0)
-        .map(|pair| pair[1].1)
-        .collect();
-    repeats.sort_unstable();
-    let (mut repeats, mut index) = (repeats.into_iter().peekable(), 0);
-    ids.retain(|_| {
-        let repeat = repeats.next_if_eq(&index).is_some();
-        index += 1;
-        !repeat
-    });
+    scan(s, syntax, tokens, &mut text, |start, end| {
+        spans.push((start, end))
+    })?;
+    Ok(MsgIds { text, spans })
 }
 
 /// Reads the msg-ids of a header value in order, handing each to `emit`. Between ids:
@@ -840,7 +1086,7 @@ fn scan(
     syntax: Syntax,
     tokens: bool,
     text: &mut String,
-    mut emit: impl FnMut((usize, usize, usize)),
+    mut emit: impl FnMut(usize, usize),
 ) -> Result<(), Reason> {
     let b = s.as_bytes();
     let lf_folds = syntax.mode == Mode::Compatible;
@@ -877,7 +1123,14 @@ fn scan(
             text.push_str(&id);
             (at, i + len)
         };
-        emit((start, text.len(), at));
+        // The `@` the reader found is the one `MsgIdStr` finds again when asked.
+        debug_assert_eq!(
+            MsgIdStr::from_checked(&text[start..]).at(),
+            (at != 0).then_some(at),
+            "{:?}",
+            &text[start..]
+        );
+        emit(start, text.len());
         found += 1;
         i = between(next)?;
     }
@@ -1454,7 +1707,7 @@ mod tests {
     #[test]
     fn lists_drop_commas_and_repeats_and_keep_order() {
         let ids = MsgIds::parse("<c@x>,<a@x> , <b@x>\r\n\t<a@x> (comment (nested)) d@x").unwrap();
-        let v: Vec<&str> = ids.iter().map(MsgId::as_str).collect();
+        let v: Vec<&str> = ids.iter().map(MsgIdStr::as_str).collect();
         assert_eq!(v, ["<c@x>", "<a@x>", "<b@x>", "<d@x>"]);
         assert!(MsgIds::parse(" , ").is_err());
         // A repeat after IDNA conversion is still a repeat.
@@ -1540,8 +1793,8 @@ mod tests {
     proptest::proptest! {
         /// Repeats go, the first of each stays, order is kept: as the obvious quadratic way.
         #[test]
-        fn dedup_keeps_the_first_of_each(picks in proptest::collection::vec(0u8..6, 0..40)) {
-            let mut ids: Vec<MsgId> = picks
+        fn dedup_keeps_the_first_of_each(picks in proptest::collection::vec(0u8..6, 1..40)) {
+            let ids: Vec<MsgId> = picks
                 .iter()
                 .map(|p| MsgId::parse(&format!("<{p}@x>")).unwrap())
                 .collect();
@@ -1551,8 +1804,8 @@ mod tests {
                     want.push(id.clone());
                 }
             }
-            dedup(&mut ids);
-            proptest::prop_assert_eq!(ids, want);
+            let list = MsgIds::joined(ids.iter().map(|id| id.as_msg_id_str()));
+            proptest::prop_assert_eq!(list.to_vec(), want);
         }
     }
 

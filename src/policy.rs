@@ -33,7 +33,7 @@ use crate::{
     headers,
     msgid::{parse_content_id, parse_list, parse_one, Syntax},
     verify::header_value,
-    Error, MsgId,
+    Error, MsgIds,
 };
 
 /// A header value as the pipeline hands it to [`HeaderPolicy::write`]: the ids it was read
@@ -42,9 +42,9 @@ use crate::{
 /// # Example
 ///
 /// ```
-/// use letterhead::{message::header::HeaderName, policy::Value, HeaderPolicy, IdentifierPolicy, MsgId};
+/// use letterhead::{message::header::HeaderName, policy::Value, HeaderPolicy, IdentifierPolicy, MsgIds};
 ///
-/// let ids = [MsgId::parse("<a@x.example>")?, MsgId::parse("<b@x.example>")?];
+/// let ids = MsgIds::parse("<a@x.example>, <b@x.example>")?;
 /// let refs = HeaderName::new_from_ascii_str("References");
 /// assert_eq!(IdentifierPolicy::new().write(&refs, Value::Ids(&ids))?, "<a@x.example> <b@x.example>");
 /// # Ok::<(), letterhead::Error>(())
@@ -53,7 +53,7 @@ use crate::{
 #[non_exhaustive]
 pub enum Value<'a> {
     /// The msg-ids of an identifier header, in order, repeats dropped.
-    Ids(&'a [MsgId]),
+    Ids(&'a MsgIds),
     /// The raw text of a header whose [`Holds`] is [`Holds::Text`] (or addresses).
     Text(&'a str),
 }
@@ -189,7 +189,7 @@ pub trait HeaderPolicy: fmt::Debug + Send + Sync {
     ///
     /// let irt = HeaderName::new_from_ascii_str("In-Reply-To");
     /// let ids = MsgIds::parse("a@b, <c@d>")?;
-    /// assert_eq!(IdentifierPolicy::new().write(&irt, Value::Ids(ids.as_slice()))?, "<a@b> <c@d>");
+    /// assert_eq!(IdentifierPolicy::new().write(&irt, Value::Ids(&ids))?, "<a@b> <c@d>");
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     fn write(&self, name: &HeaderName, value: Value<'_>) -> Result<String, Error>;
@@ -449,7 +449,7 @@ impl HeaderPolicy for IdentifierPolicy {
 
 /// A header value read as its [`Holds`] says.
 pub(crate) enum Parsed<'a> {
-    Ids(Vec<MsgId>),
+    Ids(MsgIds),
     Text(&'a str),
 }
 
@@ -479,11 +479,9 @@ pub(crate) fn parse<'a>(
 ) -> Result<Parsed<'a>, Error> {
     let syntax = syntax(policy);
     Ok(match policy.holds(name) {
-        Holds::Id => Parsed::Ids(vec![parse_one(name, raw, syntax)?]),
+        Holds::Id => Parsed::Ids(parse_one(name, raw, syntax)?.into()),
         Holds::IdList => Parsed::Ids(parse_list(name, raw, syntax)?),
-        Holds::ContentId => Parsed::Ids(vec![parse_content_id(name, raw, syntax)?
-            .as_msg_id()
-            .clone()]),
+        Holds::ContentId => Parsed::Ids(parse_content_id(name, raw, syntax)?.into()),
         Holds::Addresses | Holds::Text => Parsed::Text(raw),
     })
 }

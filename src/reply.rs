@@ -15,8 +15,9 @@
 
 use crate::{
     error::Reason,
+    msgid::MsgIdStr,
     msgid::{parse_list, parse_one, Mode, Syntax},
-    rfc2047, Error, MsgId, MsgIds,
+    rfc2047, Error, MsgIds,
 };
 
 /// How a parent's ids are read: whatever can be written safely, so that a reply to any
@@ -98,9 +99,9 @@ impl Default for ThreadLimit {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parent {
-    message_id: MsgId,
-    /// The parent's own thread, oldest first, without the parent's Message-ID.
-    ancestors: Vec<MsgId>,
+    /// The parent's own thread, oldest first, then the parent's Message-ID, which is in it
+    /// only there.
+    thread: MsgIds,
 }
 
 impl Parent {
@@ -134,26 +135,25 @@ impl Parent {
         const IRT: &str = "parent In-Reply-To";
         let message_id = parse_one(MID, &decoded(MID, message_id)?, PARENT)?;
         let ancestors = match (references, in_reply_to) {
-            (Some(refs), _) => parse_list(REFS, &decoded(REFS, refs)?, PARENT)?,
+            (Some(refs), _) => Some(parse_list(REFS, &decoded(REFS, refs)?, PARENT)?),
             (None, Some(irt)) => {
                 let ids = parse_list(IRT, &decoded(IRT, irt)?, PARENT)?;
                 // Several ids in In-Reply-To say nothing about order (RFC 5322 3.6.4).
-                if ids.len() == 1 {
-                    ids
-                } else {
-                    Vec::new()
-                }
+                (ids.len() == 1).then_some(ids)
             }
-            (None, None) => Vec::new(),
+            (None, None) => None,
         };
-        let ancestors = ancestors
-            .into_iter()
-            .filter(|id| *id != message_id)
-            .collect();
-        Ok(Parent {
-            message_id,
-            ancestors,
-        })
+        let thread = match ancestors {
+            // The parent's own id goes last, wherever its References had it.
+            Some(ancestors) => MsgIds::joined(
+                ancestors
+                    .iter()
+                    .filter(|&id| id != message_id)
+                    .chain([message_id.as_msg_id_str()]),
+            ),
+            None => MsgIds::from(message_id),
+        };
+        Ok(Parent { thread })
     }
 
     /// A parent from a built message's headers.
@@ -194,8 +194,8 @@ impl Parent {
     /// assert_eq!(p.message_id().as_str(), "<p@x.example>");
     /// # Ok::<(), letterhead::Error>(())
     /// ```
-    pub fn message_id(&self) -> &MsgId {
-        &self.message_id
+    pub fn message_id(&self) -> &MsgIdStr {
+        self.thread.last()
     }
 
     /// The reply's References: the parent's thread and then its Message-ID, trimmed to
@@ -213,24 +213,12 @@ impl Parent {
     /// # Ok::<(), letterhead::Error>(())
     /// ```
     pub fn references(&self, limit: ThreadLimit) -> MsgIds {
-        let all: Vec<&MsgId> = self
-            .ancestors
-            .iter()
-            .chain(std::iter::once(&self.message_id))
-            .collect();
-        let max = limit.max_ids();
-        let kept: Vec<&MsgId> = if all.len() <= max {
-            all
-        } else {
-            std::iter::once(all[0])
-                .chain(all[all.len() - (max - 1)..].iter().copied())
-                .collect()
-        };
-        let mut ids = MsgIds::from(kept[0].clone());
-        for id in &kept[1..] {
-            ids.push((*id).clone());
+        let (all, max) = (&self.thread, limit.max_ids());
+        if all.len() <= max {
+            return all.clone();
         }
-        ids
+        // The thread holds no repeats, so neither does this.
+        MsgIds::joined(std::iter::once(all.first()).chain(all.iter().skip(all.len() - (max - 1))))
     }
 }
 
@@ -278,7 +266,7 @@ mod tests {
         assert_eq!(t.len(), 20);
         assert_eq!(t.first().as_str(), "<0@x>");
         assert_eq!(t.last().as_str(), "<p@x>");
-        assert_eq!(t.as_slice()[1].as_str(), "<82@x>");
+        assert_eq!(t[1].as_str(), "<82@x>");
     }
 
     #[test]

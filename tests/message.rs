@@ -347,7 +347,7 @@ impl HeaderPolicy for Broken {
         let Value::Ids(ids) = value else {
             unreachable!("Message-ID holds ids")
         };
-        Ok(format!("{}\r\nBcc: victim@example.net", ids[0]))
+        Ok(format!("{}\r\nBcc: victim@example.net", &ids[0]))
     }
 }
 

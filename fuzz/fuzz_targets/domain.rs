@@ -16,7 +16,7 @@ use letterhead::{
     message::header::HeaderName,
     msgid::Mode,
     policy::{write_text, Value},
-    Config, ContentId, Domain, Error, HeaderPolicy, IdentifierPolicy, MsgId,
+    Config, ContentId, Domain, Error, HeaderPolicy, IdentifierPolicy, MsgId, MsgIds,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -125,7 +125,7 @@ fuzz_target!(|data: &[u8]| {
             ),
             Err(e) => panic!("{s:?}: the {mode:?} policy refuses generated {id:?}: {e}"),
         }
-        match policy.write(&mid, Value::Ids(std::slice::from_ref(&id))) {
+        match policy.write(&mid, Value::Ids(&MsgIds::from(id.clone()))) {
             Ok(written) => assert_eq!(written, id.as_str(), "{s:?}: {mode:?} write(Ids)"),
             Err(e) => panic!("{s:?}: the {mode:?} policy cannot write generated {id:?}: {e}"),
         }

@@ -52,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
     match (ours, theirs) {
         (Ok(ours), Ok(theirs)) => {
             assert_eq!(ours.envelope(), theirs.envelope(), "calls: {calls:?}");
-            assert_eq!(ours.headers().get_raw("Bcc"), theirs.headers().get_raw("Bcc"));
+            assert_eq!(
+                ours.headers().get_raw("Bcc"),
+                theirs.headers().get_raw("Bcc")
+            );
         }
         (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
         (ours, theirs) => panic!(

@@ -283,7 +283,7 @@ fuzz_target!(|data: &[u8]| {
     let mid =
         parse_one(&mids[0]).unwrap_or_else(|| panic!("Message-ID {:?} does not parse", mids[0]));
     assert_eq!(
-        email.message_id().as_ref(),
+        email.message_id().as_deref(),
         Some(mid.first()),
         "Message::message_id differs from the header"
     );

@@ -13,7 +13,11 @@
 //! identically, one id = a one-id list, every msg-id is a Content-ID. See FUZZING.md.
 #![no_main]
 
-use letterhead::{msgid::Mode, policy::verify, ContentId, Error, MsgId, MsgIds};
+use letterhead::{
+    msgid::{Mode, MsgIdStr},
+    policy::verify,
+    ContentId, Error, MsgId, MsgIds,
+};
 use libfuzzer_sys::fuzz_target;
 
 const MODES: [Mode; 2] = [Mode::Strict, Mode::Compatible];
@@ -96,10 +100,9 @@ fuzz_target!(|data: &[u8]| {
                 .list
                 .as_ref()
                 .unwrap_or_else(|e| panic!("{ctx}: MsgId accepted {id:?}, MsgIds refused: {e}"));
-            assert_eq!(
-                ids.as_slice(),
-                std::slice::from_ref(id),
-                "{ctx}: one vs list"
+            assert!(
+                ids.len() == 1 && ids.first() == id,
+                "{ctx}: one {id:?} vs list {ids:?}"
             );
             // Every msg-id is a Content-ID, written the same.
             match &p.cid {
@@ -252,12 +255,12 @@ fn check_written(ctx: &str, text: &str, smtputf8: bool) {
     }
 }
 
-fn check_id(ctx: &str, id: &MsgId, mode: Mode, smtputf8: bool) {
+fn check_id(ctx: &str, id: &MsgIdStr, mode: Mode, smtputf8: bool) {
     let text = id.as_str();
     check_written(ctx, text, smtputf8);
     assert_eq!(id.len(), text.len());
     assert_eq!(id.to_string(), text);
-    assert_eq!(String::from(id.clone()), text);
+    assert_eq!(String::from(id.to_owned()), text);
     let (left, right) = (id.left(), id.right());
     let with_at = format!("<{left}@{right}>");
     assert!(
@@ -318,16 +321,20 @@ fn check_id(ctx: &str, id: &MsgId, mode: Mode, smtputf8: bool) {
 
 fn check_ids(ctx: &str, ids: &MsgIds, mode: Mode, smtputf8: bool) {
     assert!(ids.len() >= 1);
-    assert_eq!(ids.len(), ids.as_slice().len());
+    assert_eq!(ids.iter().len(), ids.len());
     assert_eq!(ids.iter().count(), ids.len());
-    assert_eq!(ids.first(), &ids.as_slice()[0]);
-    assert_eq!(ids.last(), &ids.as_slice()[ids.len() - 1]);
+    assert_eq!(ids.iter().rev().count(), ids.len());
+    assert_eq!(ids.first(), &ids[0]);
+    assert_eq!(ids.last(), &ids[ids.len() - 1]);
+    assert!(ids.get(ids.len()).is_none());
     for (i, id) in ids.iter().enumerate() {
         check_id(ctx, id, mode, smtputf8);
+        assert_eq!(ids.get(i), Some(id));
         assert!(
-            !ids.as_slice()[..i].contains(id),
+            !ids.iter().take(i).any(|x| x == id),
             "{ctx}: repeat kept: {id:?}"
         );
+        assert!(ids.contains(id));
     }
     let text = ids.to_string();
     match MsgIds::parse_in(&text, mode, smtputf8) {
@@ -336,8 +343,20 @@ fn check_ids(ctx: &str, ids: &MsgIds, mode: Mode, smtputf8: bool) {
     }
     // Pushing an id the list holds changes nothing.
     let mut more = ids.clone();
-    assert!(!more.push(ids.last().clone()));
+    assert!(!more.push(ids.last()));
     assert_eq!(&more, ids);
+    // So does joining it to itself; joined to its own reverse, it keeps its own order.
+    more.extend(ids);
+    assert_eq!(&more, ids);
+    let mut reversed = MsgIds::from(ids.last());
+    for id in ids.iter().rev().skip(1) {
+        assert!(reversed.push(id), "{ctx}: {id:?} taken for a repeat");
+    }
+    reversed.extend(ids);
+    assert!(
+        reversed.iter().eq(ids.iter().rev()),
+        "{ctx}: extend reorders"
+    );
 }
 
 fn check_content_id(ctx: &str, c: &ContentId, mode: Mode, smtputf8: bool) {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use letterhead::{
     msgid::Mode,
+    msgid::MsgIdStr,
     reply::{Parent, ThreadLimit},
     Error, IdentifierPolicy, Message, MsgId, MsgIds,
 };
@@ -71,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mid = parent.message_id();
     assert_eq!(
-        parse_one(mid.as_str()).as_ref(),
+        parse_one(mid.as_str()).as_deref(),
         Some(mid),
         "{mid:?} does not re-parse"
     );
@@ -81,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
     );
     // A plain (not encoded) Message-ID is read exactly as compatible mode reads it.
     if !message_id.contains("=?") {
-        assert_eq!(parse_one(message_id).as_ref(), Some(mid), "{message_id:?}");
+        assert_eq!(
+            parse_one(message_id).as_deref(),
+            Some(mid),
+            "{message_id:?}"
+        );
     }
 
     let limit = ThreadLimit::new(limit);
@@ -98,25 +103,24 @@ fuzz_target!(|data: &[u8]| {
     // The kept ids are the root and the most recent ones, in order.
     let n = refs.len();
     if n > 1 {
-        assert_eq!(
-            &refs.as_slice()[1..],
-            &all.as_slice()[all.len() - (n - 1)..],
-            "not the most recent"
+        assert!(
+            refs.iter().skip(1).eq(all.iter().skip(all.len() - (n - 1))),
+            "not the most recent: {refs:?} of {all:?}"
         );
     }
     // Every id of the whole thread reads back from its written form, not only the kept ones
     // (`replying_to` keeps up to 20).
     for id in &all {
         assert_eq!(
-            parse_one(id.as_str()).as_ref(),
+            parse_one(id.as_str()).as_deref(),
             Some(id),
             "{id:?} does not re-parse"
         );
     }
     for (i, id) in refs.iter().enumerate() {
-        assert!(!refs.as_slice()[..i].contains(id), "repeat {id:?}");
+        assert!(!refs.iter().take(i).any(|x| x == id), "repeat {id:?}");
         assert_eq!(
-            parse_one(id.as_str()).as_ref(),
+            parse_one(id.as_str()).as_deref(),
             Some(id),
             "{id:?} does not re-parse"
         );
@@ -162,9 +166,9 @@ fuzz_target!(|data: &[u8]| {
     match Parent::from_message(&m) {
         Ok(back) => {
             let own = m.message_id().expect("a built reply has a Message-ID");
-            assert_eq!(back.message_id(), &own);
+            assert_eq!(back.message_id(), &*own);
             let thread = back.references(ThreadLimit::new(usize::MAX));
-            let mut want: Vec<&MsgId> = refs.iter().collect();
+            let mut want: Vec<&MsgIdStr> = refs.iter().collect();
             want.push(&own);
             assert_eq!(thread.iter().collect::<Vec<_>>(), want, "thread read back");
         }
@@ -188,7 +192,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // Under a strict policy the reply builds exactly when every id is an RFC 5322 msg-id.
-    let conforming = mid.is_rfc5322() && refs.iter().all(MsgId::is_rfc5322);
+    let conforming = mid.is_rfc5322() && refs.iter().all(MsgIdStr::is_rfc5322);
     let strict = builder()
         .policy(Arc::new(IdentifierPolicy::strict()))
         .in_reply_to(mid.to_string())

@@ -16,7 +16,7 @@ use crate::{
     grammar::is_dot_atom_text,
     headers::{self, Role},
     mime::checked_singlepart,
-    msgid::{dedup, parse_list},
+    msgid::parse_list,
     policy::{default_identifier_policy, syntax, takes, write_header, write_value, Holds, Value},
     Error, HeaderPolicy, MsgId,
 };
@@ -794,11 +794,7 @@ impl MessageBuilder {
             let domain = message_domain(more.domain.as_deref())?;
             let (domain, _) = resolve(domain.as_ref(), configured_domain(), author.as_deref())?;
             let id = MsgId::generate(&domain);
-            let value = write_value(
-                writer(&MESSAGE_ID),
-                &MESSAGE_ID,
-                Value::Ids(std::slice::from_ref(&id)),
-            )?;
+            let value = write_value(writer(&MESSAGE_ID), &MESSAGE_ID, Value::Ids(&id.into()))?;
             headers.insert_raw(value);
         }
         Ok(Message(message))
@@ -808,18 +804,20 @@ impl MessageBuilder {
 /// References from its pieces, one per `references()` call: each read on its own (an error
 /// names the piece), the ids joined, repeats dropped.
 fn write_references(policy: &dyn HeaderPolicy, pieces: &[String]) -> Result<HeaderValue, Error> {
-    if let [one] = pieces {
-        return write_header(policy, &REFERENCES, one);
+    let [first, rest @ ..] = pieces else {
+        unreachable!("called with the pieces of at least one references() call")
+    };
+    if rest.is_empty() {
+        return write_header(policy, &REFERENCES, first);
     }
     if !matches!(policy.holds(&REFERENCES), Holds::Id | Holds::IdList) {
         // A policy that reads References as text gets the pieces as one text.
         return write_header(policy, &REFERENCES, &pieces.join(" "));
     }
-    let mut ids = Vec::new();
-    for piece in pieces {
-        ids.extend(parse_list(&REFERENCES, piece, syntax(policy))?);
+    let mut ids = parse_list(&REFERENCES, first, syntax(policy))?;
+    for piece in rest {
+        ids.extend(&parse_list(&REFERENCES, piece, syntax(policy))?);
     }
-    dedup(&mut ids);
     write_value(policy, &REFERENCES, Value::Ids(&ids))
 }
 
