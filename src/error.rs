@@ -165,6 +165,9 @@ pub enum Reason {
     Comment,
     /// A control character: CR, LF, NUL, another C0 or C1 control, or DEL.
     Control(char),
+    /// A format character (Unicode general category Cf): a bidi control such as U+202E, a
+    /// zero-width character, U+FEFF. It changes how the text reads without being seen.
+    FormatChar(char),
     /// A character that is not allowed in id-left or id-right.
     InvalidChar(char),
     /// Empty or misplaced dots in a domain.
@@ -211,6 +214,12 @@ impl fmt::Display for Reason {
             Reason::Control(c) => write!(
                 f,
                 "control character U+{:04X} in a msg-id; a header value cannot hold one",
+                *c as u32
+            ),
+            Reason::FormatChar(c) => write!(
+                f,
+                "format character U+{:04X} (a bidi control or invisible character) in a \
+                 msg-id; it changes how the id reads without being seen",
                 *c as u32
             ),
             Reason::InvalidChar(c) => write!(f, "character {c:?} is not allowed in a msg-id"),

@@ -25,6 +25,17 @@ pub const HARD_LINE_LIMIT: usize = 998;
 #[cfg(feature = "builder")]
 pub const SOFT_LINE_LIMIT: usize = 78;
 
+/// Whether `c` is a character a header value must not hold even where UTF-8 is allowed
+/// (SMTPUTF8, RFC 6532): a control (C0, DEL, C1), or a format character (general category Cf:
+/// the bidi controls U+202A to U+202E and U+2066 to U+2069, zero-width characters, U+FEFF,
+/// ...), which change how the text around them reads without being seen.
+pub(crate) fn is_control_or_format(c: char) -> bool {
+    use icu_properties::{props::GeneralCategory, CodePointMapData};
+    c.is_control()
+        || (!c.is_ascii()
+            && CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format)
+}
+
 /// RFC 5322 section 3.2.3 atext, as a table over every octet.
 pub(crate) const ATEXT: [bool; 256] = {
     let mut table = [false; 256];

@@ -26,7 +26,7 @@ use std::{fmt, hash, str::FromStr};
 use crate::{
     domain::Domain,
     error::Reason,
-    grammar::{fold_at, id_right, is_atext, skip_cfws, Cfws},
+    grammar::{fold_at, id_right, is_atext, is_control_or_format, skip_cfws, Cfws},
     idn, Error,
 };
 
@@ -1214,8 +1214,8 @@ const ENDS_WORD: [bool; 256] = {
     table
 };
 
-/// The first control character in `inner`: a C0 or C1 control, DEL, or U+FEFF (which
-/// readers hide). In compatible mode tabs and folds are whitespace (RFC 5322 4.5.4), not
+/// The first control character in `inner`: a C0 or C1 control, DEL, or a format character
+/// (general category Cf: bidi controls, zero-width characters, U+FEFF), which readers hide. In compatible mode tabs and folds are whitespace (RFC 5322 4.5.4), not
 /// controls; a quoted string refuses them itself.
 fn first_control(inner: &str, compatible: bool) -> Option<char> {
     let b = inner.as_bytes();
@@ -1236,7 +1236,7 @@ fn first_control(inner: &str, compatible: bool) -> Option<char> {
             c @ (0..=0x1f | 0x7f) => return Some(c as char),
             0x80.. => {
                 let c = inner[i..].chars().next().unwrap_or_default();
-                if c.is_control() || c == '\u{feff}' {
+                if is_control_or_format(c) {
                     return Some(c);
                 }
                 i += c.len_utf8();
@@ -1325,7 +1325,11 @@ fn bracketed(inner: &str, syntax: Syntax, token: bool) -> Result<(String, usize)
     let strict = syntax.mode == Mode::Strict;
     // The worst problem first: a control character could break the header open.
     if let Some(c) = first_control(inner, !strict) {
-        return Err(Reason::Control(c));
+        return Err(if c.is_control() {
+            Reason::Control(c)
+        } else {
+            Reason::FormatChar(c)
+        });
     }
     let mut text = String::with_capacity(inner.len() + 2);
     text.push('<');
@@ -1562,7 +1566,7 @@ mod tests {
             ("<a@b\n>", Reason::Control('\n')),
             ("<a\0@b>", Reason::Control('\0')),
             ("<a\u{85}@b>", Reason::Control('\u{85}')),
-            ("<a@exa\u{200b}mple.cöm>", Reason::IdnaChanges('\u{200b}')),
+            ("<a@exa\u{200b}mple.cöm>", Reason::FormatChar('\u{200b}')),
             ("<a@x\u{ff0e}büro>", Reason::IdnaChanges('\u{ff0e}')),
             ("<a<b@x>", Reason::InvalidChar('<')),
             ("<a\\b@x>", Reason::InvalidChar('\\')),
@@ -1613,12 +1617,18 @@ mod tests {
         );
         assert_eq!(reason("<x@bü_ro.example>"), Reason::InvalidChar('_'));
         assert_eq!(reason("<x@bü..example>"), Reason::Dots);
-        for c in ['\u{200b}', '\u{ad}', '\u{2060}', '\u{ff0e}'] {
+        // Format characters are refused as such, before IDNA sees them; a fullwidth full
+        // stop (punctuation) is what IDNA would map.
+        for c in ['\u{200b}', '\u{ad}', '\u{2060}'] {
             assert_eq!(
                 reason(&format!("<x@bü{c}ro.example>")),
-                Reason::IdnaChanges(c)
+                Reason::FormatChar(c)
             );
         }
+        assert_eq!(
+            reason("<x@bü\u{ff0e}ro.example>"),
+            Reason::IdnaChanges('\u{ff0e}')
+        );
     }
 
     #[test]
@@ -1670,7 +1680,6 @@ mod tests {
             "<a\x1b@b>",
             "<a\x7f@b>",
             "<a\u{85}@b>",
-            "<a\u{feff}@b>",
             "a@b\r\nBcc: x@y",
             "(\r\nBcc: x) <a@b>",
             "<a@b>\r\n",
@@ -1687,6 +1696,39 @@ mod tests {
         }
         // Control wins over every other complaint.
         assert_eq!(reason("<a \"b\r\n@c>"), Reason::Control('\r'));
+    }
+
+    #[test]
+    fn format_characters_are_refused_in_both_modes_and_in_smtputf8() {
+        // Bidi controls (embeddings, overrides, isolates), zero-width characters, U+FEFF,
+        // the soft hyphen: general category Cf, in id-left, id-right or a quoted id-left.
+        let cf = [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200b}', '\u{200e}', '\u{200f}', '\u{2060}', '\u{feff}',
+            '\u{ad}', '\u{61c}',
+        ];
+        for c in cf {
+            for id in [
+                format!("<gr{c}üße@x.example>"),
+                format!("<a@x{c}.example>"),
+                format!("<\"a {c}b\"@x.example>"),
+            ] {
+                for (mode, utf8) in [
+                    (Mode::Strict, true),
+                    (Mode::Compatible, true),
+                    (Mode::Compatible, false),
+                ] {
+                    match MsgId::parse_in(&id, mode, utf8) {
+                        Err(Error::InvalidId { reason, .. }) => {
+                            assert_eq!(reason, Reason::FormatChar(c), "{id:?} {mode:?} {utf8}")
+                        }
+                        other => panic!("{id:?} {mode:?} {utf8}: {other:?}"),
+                    }
+                }
+            }
+        }
+        // Other non-ASCII letters and marks stay allowed in SMTPUTF8 mode.
+        assert!(MsgId::parse_in("<grüße\u{301}@x.example>", Mode::Strict, true).is_ok());
     }
 
     #[test]

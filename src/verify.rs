@@ -4,7 +4,10 @@
 
 use lettre::message::header::{HeaderName, HeaderValue};
 
-use crate::{grammar::HARD_LINE_LIMIT, Error};
+use crate::{
+    grammar::{is_control_or_format, HARD_LINE_LIMIT},
+    Error,
+};
 
 /// Checks a header value as it will be written after `name: `, as CPython's
 /// `verify_generated_headers` does: every line at most 998 octets (the first counting
@@ -80,14 +83,19 @@ fn check(
                 return fail("non-ASCII value outside SMTPUTF8 mode".into());
             }
             // Controls, and in UTF-8 the characters other software takes for line breaks
-            // (U+2028, U+2029; NEL is a control) or hides (U+FEFF).
+            // (U+2028, U+2029; NEL is a control) or that change the text unseen (format
+            // characters: bidi controls, zero-width characters, U+FEFF).
             if let Some(c) = text.chars().find(|&c| {
-                (c.is_control() && c != '\t')
+                (is_control_or_format(c) && c != '\t')
                     || (c.is_whitespace() && c != ' ' && c != '\t')
-                    || c == '\u{feff}'
             }) {
                 return fail(format!(
-                    "line {line} holds control character U+{:04X}",
+                    "line {line} holds {} U+{:04X}",
+                    if c.is_control() {
+                        "control character"
+                    } else {
+                        "format character"
+                    },
                     c as u32
                 ));
             }
@@ -172,6 +180,9 @@ mod tests {
             "<a\x7fb@c>",
             "<a\u{2028}b@c>",
             "<a\u{feff}b@c>",
+            "<a\u{202e}b@c>",
+            "<a\u{2066}b@c>",
+            "<a\u{200b}b@c>",
         ] {
             assert!(verify("Message-ID", bad, true).is_err(), "{bad:?}");
         }
