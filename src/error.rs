@@ -88,6 +88,28 @@ pub enum Error {
         reason: String,
     },
 
+    /// A header that cannot be written safely: a line over 998 octets, a control character,
+    /// a line break that would start another header, a name that is no header name, or a
+    /// display name with a control character. Checked for every header of the message and of
+    /// every MIME part, whatever set it.
+    #[error("{}: {problem}", Name(header))]
+    InvalidHeader {
+        /// The header, as named (escaped in `Display` if the name itself is the problem).
+        header: String,
+        /// What is wrong.
+        problem: HeaderProblem,
+    },
+
+    /// Something wrong in a MIME part: its path, as IMAP numbers parts (`2` is the second part
+    /// of the message's multipart, `2.1` the first part inside that), and the error.
+    #[error("MIME part {path}: {source}")]
+    Part {
+        /// The part's path.
+        path: String,
+        /// What is wrong in it.
+        source: Box<Error>,
+    },
+
     /// [`Config::install`](crate::Config::install) was called after a configuration was
     /// already in place.
     #[error("letterhead::Config is already installed; install it once, at start-up")]
@@ -108,6 +130,64 @@ impl Error {
             setting: setting.to_owned(),
             value: value.to_owned(),
             reason,
+        }
+    }
+}
+
+impl Error {
+    /// A copy of an error found in a part, to keep in a part that is cloned: every variant a
+    /// part's check makes is copied as it is; the others (which it never makes) by their text.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::InvalidId {
+                header,
+                value,
+                reason,
+            } => Error::InvalidId {
+                header: header.clone(),
+                value: value.clone(),
+                reason: reason.clone(),
+            },
+            Error::InvalidDomain {
+                setting,
+                value,
+                reason,
+            } => Error::InvalidDomain {
+                setting: setting.clone(),
+                value: value.clone(),
+                reason: reason.clone(),
+            },
+            Error::InvalidHeader { header, problem } => Error::InvalidHeader {
+                header: header.clone(),
+                problem: problem.clone(),
+            },
+            Error::Part { path, source } => Error::Part {
+                path: path.clone(),
+                source: Box::new(source.duplicate()),
+            },
+            Error::Policy { header, reason } => Error::Policy {
+                header: header.clone(),
+                reason: reason.clone(),
+            },
+            other => Error::Policy {
+                header: String::new(),
+                reason: other.to_string(),
+            },
+        }
+    }
+
+    /// The same error, as found in MIME part `index` (counted from 1) of a multipart: paths
+    /// grow from the innermost part out.
+    pub(crate) fn in_part(self, index: usize) -> Self {
+        match self {
+            Error::Part { path, source } => Error::Part {
+                path: format!("{index}.{path}"),
+                source,
+            },
+            other => Error::Part {
+                path: index.to_string(),
+                source: Box::new(other),
+            },
         }
     }
 }
@@ -188,9 +268,6 @@ pub enum Reason {
         /// The most that fits.
         max: usize,
     },
-    /// A valid id set around the policy (for example on a MIME part through lettre's own
-    /// header types), which lettre would write encoded or changed.
-    NotThroughPolicy,
     /// A header that holds exactly one msg-id holds another number of them.
     NotOne {
         /// How many ids were found.
@@ -240,14 +317,157 @@ impl fmt::Display for Reason {
             Reason::TooLong { len, max } => {
                 write!(f, "{len} octets long; at most {max} fit")
             }
-            Reason::NotThroughPolicy => f.write_str(
-                "set around the identifier policy, so lettre would write it as an RFC 2047 \
-                 encoded-word or changed; set it through Attachment::new_inline or the \
-                 message builder",
-            ),
             Reason::NotOne { found } => {
                 write!(f, "holds {found} msg-ids; this header takes exactly one")
             }
+        }
+    }
+}
+
+/// What is wrong with a header, in [`Error::InvalidHeader`].
+///
+/// # Example
+///
+/// ```
+/// use letterhead::{error::HeaderProblem, message::header::{HeaderName, HeaderValue}, Error, Message};
+///
+/// let err = Message::builder()
+///     .from("a@example.com".parse()?)
+///     .to("b@example.com".parse()?)
+///     .raw_header(HeaderValue::new(
+///         HeaderName::new_from_ascii_str("X-Trace"),
+///         "\u{1b}[31m".to_owned(),
+///     ))
+///     .body(String::new())
+///     .unwrap_err();
+/// assert!(matches!(
+///     err,
+///     Error::InvalidHeader { problem: HeaderProblem::Control { line: 1, char: '\u{1b}' }, .. }
+/// ));
+/// assert_eq!(err.to_string(), "X-Trace: line 1 holds control character U+001B");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// A line longer than RFC 5322 allows (998 octets, section 2.1.1), counting `Name: ` on
+    /// the first line.
+    LineTooLong {
+        /// The line, counted from 1.
+        line: usize,
+        /// Its length in octets.
+        len: usize,
+    },
+    /// A control character other than HTAB: a C0 control, DEL, a C1 control, or a CR or LF
+    /// that is not part of a fold.
+    Control {
+        /// The line, counted from 1.
+        line: usize,
+        /// The character.
+        char: char,
+    },
+    /// A format character (bidi control, zero-width character) where none may stand.
+    FormatChar {
+        /// The line, counted from 1.
+        line: usize,
+        /// The character.
+        char: char,
+    },
+    /// A line break not followed by a space or tab: the next line would be read as another
+    /// header (header injection).
+    LineBreak {
+        /// The line that follows it, counted from 1.
+        line: usize,
+    },
+    /// A continuation line with nothing but blanks, which ends the header block for readers.
+    BlankLine {
+        /// The line, counted from 1.
+        line: usize,
+    },
+    /// Non-ASCII where the value must be ASCII (outside SMTPUTF8 mode).
+    NonAscii,
+    /// `=?` in an identifier header, which receivers may take for an RFC 2047 encoded-word.
+    EncodedWordLike,
+    /// Nothing in a header that must hold something.
+    Empty,
+    /// A header name with a character RFC 5322 section 2.2 does not allow in one (anything
+    /// but printable ASCII other than `:`), or an empty one.
+    Name {
+        /// The character; `None` for an empty name.
+        char: Option<char>,
+    },
+    /// A display name with a control character, which lettre cannot write (it panics) and no
+    /// reader could read back.
+    DisplayName {
+        /// The display name, as given.
+        name: String,
+        /// The control character.
+        char: char,
+    },
+    /// The same identifier header from two places that lettre writes into one header block
+    /// (the message builder and the body part): a message carries it once.
+    TwoSources {
+        /// Where the first came from.
+        first: &'static str,
+        /// Where the second came from.
+        second: &'static str,
+    },
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::grammar::HARD_LINE_LIMIT;
+        match self {
+            HeaderProblem::LineTooLong { line, len } => write!(
+                f,
+                "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
+            ),
+            HeaderProblem::Control { line, char } => {
+                write!(f, "line {line} holds control character U+{:04X}", *char as u32)
+            }
+            HeaderProblem::FormatChar { line, char } => {
+                write!(f, "line {line} holds format character U+{:04X}", *char as u32)
+            }
+            HeaderProblem::LineBreak { line } => write!(
+                f,
+                "line {line} follows a line break without a space: header injection"
+            ),
+            HeaderProblem::BlankLine { line } => write!(f, "line {line} is blank"),
+            HeaderProblem::NonAscii => f.write_str("non-ASCII value outside SMTPUTF8 mode"),
+            HeaderProblem::EncodedWordLike => {
+                f.write_str(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#)
+            }
+            HeaderProblem::Empty => f.write_str("empty value"),
+            HeaderProblem::Name { char: Some(c) } => write!(
+                f,
+                "the header name holds {c:?}; a name is printable ASCII without \":\" (RFC 5322 2.2)"
+            ),
+            HeaderProblem::Name { char: None } => f.write_str("empty header name"),
+            HeaderProblem::DisplayName { name, char } => write!(
+                f,
+                "display name {} holds control character U+{:04X}",
+                Quoted(name),
+                *char as u32
+            ),
+            HeaderProblem::TwoSources { first, second } => write!(
+                f,
+                "set on {first} and on {second}, which are written into one header block; set \
+                 it once"
+            ),
+        }
+    }
+}
+
+/// Writes a header name as it is, or quoted and escaped if it holds what a name cannot, so an
+/// error stays one readable log line.
+struct Name<'a>(&'a String);
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.0.is_empty() && self.0.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            f.write_str(self.0)
+        } else {
+            Quoted(self.0).fmt(f)
         }
     }
 }

@@ -69,7 +69,7 @@ mod verify;
 
 pub use config::Config;
 pub use domain::Domain;
-pub use error::{Error, Reason};
+pub use error::{Error, HeaderProblem, Reason};
 #[cfg(feature = "builder")]
 pub use message::Message;
 pub use msgid::{ContentId, MsgId, MsgIds};

@@ -1,23 +1,24 @@
-//! MIME parts whose Content-ID goes through the identifier policy.
+//! MIME parts whose headers are checked, and whose identifier headers go through the
+//! identifier policy.
 //!
-//! lettre writes a part's Content-ID like any text header: a non-ASCII or malformed one comes
-//! out as an RFC 2047 encoded-word. [`Attachment`] writes it through the policy (validated,
-//! A-labels, never encoded), and [`MultiPart`] checks the Content-ID of every part added to it,
-//! however that part was made, so that building the message fails with an error naming
-//! `Content-ID` instead of sending a broken one. Everything else is lettre's, method for
-//! method.
+//! lettre writes a part's Content-ID (or any identifier header set on a part) like any text
+//! header: a non-ASCII or malformed one comes out as an RFC 2047 encoded-word. [`Attachment`]
+//! writes it through the policy (validated, A-labels, never encoded), and [`MultiPart`] checks
+//! every header of every part added to it, however that part was made, and writes the ones the
+//! policy takes over through it, so that building the message fails with an error naming the
+//! header and the part instead of sending a broken one. Everything else is lettre's, method
+//! for method.
 
 use lettre::message::{
     header::{self, ContentType, Header, HeaderName, HeaderValue, Headers},
-    IntoBody, MultiPartKind, SinglePart,
+    Body, IntoBody, MultiPartKind, SinglePart,
 };
 
 use crate::{
     config::policy as default_policy,
-    error::Reason,
-    msgid::parse_content_id,
-    policy::{syntax, write_header},
-    Error,
+    policy::{takes, write_header, write_text},
+    verify::{check_header, copy, each_header, header_value},
+    Error, HeaderPolicy,
 };
 
 static CONTENT_ID: HeaderName = HeaderName::new_from_ascii_str("Content-ID");
@@ -172,73 +173,168 @@ impl Header for WrittenContentId {
     }
 }
 
-/// The first invalid Content-ID found in a part, kept until the message is built.
-#[derive(Debug, Clone)]
-struct Problem {
-    value: String,
-    reason: Reason,
+/// A header carried into a part rebuilt around it, as it was written: its name is its value's
+/// (`Headers::set` files a header under the name of what `display` returns), so `name()` is
+/// never asked for.
+#[derive(Clone)]
+struct Verbatim(HeaderValue);
+
+impl Header for Verbatim {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Letterhead-Verbatim")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Err("a verbatim header is never read back".into())
+    }
+
+    fn display(&self) -> HeaderValue {
+        self.0.clone()
+    }
 }
 
-impl Problem {
-    fn into_error(self) -> Error {
-        Error::InvalidId {
-            header: CONTENT_ID.to_string(),
-            value: self.value,
-            reason: self.reason,
+/// Checks every header of a part (or of a multipart's own block) as it will be written, and
+/// writes each header `policy` takes over through it; returns, by name, the written values
+/// that differ from what the headers hold, for the caller to put in their place.
+fn rewrites(
+    headers: &Headers,
+    policy: &dyn HeaderPolicy,
+) -> Result<Vec<(String, HeaderValue)>, Error> {
+    let mut changed = Vec::new();
+    each_header(headers, |name, encoded| {
+        if !takes(policy, name) {
+            return check_header(name, encoded);
         }
-    }
+        // A name the policy takes is one of its own `HeaderName`s, so it is a valid one.
+        let name =
+            HeaderName::new_from_ascii(name.to_owned()).map_err(|_| Error::InvalidHeader {
+                header: name.to_owned(),
+                problem: crate::HeaderProblem::Name { char: None },
+            })?;
+        let written = write_text(policy, &name, headers.get_raw(&name).unwrap_or_default())?;
+        // Written as the policy writes it already (an `Attachment`'s Content-ID): kept.
+        if written != encoded {
+            changed.push((
+                name.to_string(),
+                header_value(&name, written, policy.smtputf8())?,
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(changed)
 }
 
-/// Checks the Content-ID of a part's headers, if it has one.
-fn check_part(headers: &Headers) -> Option<Problem> {
-    let raw = headers.get_raw(&CONTENT_ID)?;
-    let policy = default_policy();
-    let problem = |reason| {
-        Some(Problem {
-            value: raw.to_owned(),
-            reason,
-        })
+/// Checks every header of `part` and writes those `policy` takes over through it: `None` when
+/// that changes nothing, else the same part rebuilt around the written values, in the same
+/// order, with the same body.
+pub(crate) fn through_policy(
+    part: &SinglePart,
+    policy: &dyn HeaderPolicy,
+) -> Result<Option<SinglePart>, Error> {
+    let mut changed = rewrites(part.headers(), policy)?;
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let Some(encoding) = part.headers().get::<header::ContentTransferEncoding>() else {
+        return Err(Error::Policy {
+            header: "Content-Transfer-Encoding".into(),
+            reason: "a part without one cannot be rebuilt around its headers".into(),
+        });
     };
-    if !raw.is_ascii() {
-        // lettre encodes any non-ASCII word of a part header, whatever the policy's mode, and
-        // the part cannot tell a policy-written value from one set around it.
-        return problem(Reason::NotThroughPolicy);
-    }
-    match parse_content_id(&CONTENT_ID, raw, syntax(policy)) {
-        Err(Error::InvalidId { reason, .. }) => problem(reason),
-        Err(e) => unreachable!("parse_content_id only returns InvalidId: {e}"),
-        // A value that does not stay as it is was set around the policy (for example through
-        // `SinglePart::builder().header(ContentId::from(..))`), and lettre writes it as given.
-        Ok(cid) if cid.as_str() != raw.trim() => problem(Reason::NotThroughPolicy),
-        Ok(_) => None,
-    }
+    let headers = part.headers();
+    let mut builder = SinglePart::builder();
+    each_header(headers, |name, encoded| {
+        let value = match changed.iter().position(|(n, _)| n == name) {
+            Some(i) => changed.swap_remove(i).1,
+            None => copy(name, headers.get_raw(name).unwrap_or_default(), encoded)?,
+        };
+        builder = std::mem::take(&mut builder).header(Verbatim(value));
+        Ok(())
+    })?;
+    // The body as it was encoded; `body` sets the same Content-Transfer-Encoding in place.
+    Ok(Some(builder.body(Body::dangerous_pre_encoded(
+        part.raw_body().to_vec(),
+        encoding,
+    ))))
 }
 
-/// A MIME multipart: lettre's `MultiPart`, remembering an invalid Content-ID in any part
-/// added to it so building the message reports it.
+/// A multipart's own headers checked, and those `policy` takes over written through it, in
+/// place.
+fn own_headers_through_policy(
+    headers: &mut Headers,
+    policy: &dyn HeaderPolicy,
+) -> Result<(), Error> {
+    for (_, value) in rewrites(headers, policy)? {
+        headers.insert_raw(value);
+    }
+    Ok(())
+}
+
+/// The headers of `headers` that `policy` takes over and that are there.
+pub(crate) fn identifier_headers(headers: &Headers, policy: &dyn HeaderPolicy) -> Vec<HeaderName> {
+    policy
+        .header_names()
+        .iter()
+        .filter(|n| headers.get_raw(n).is_some())
+        .cloned()
+        .collect()
+}
+
+/// A MIME multipart: lettre's `MultiPart`, with every part's headers checked as it is added
+/// and the identifier headers among them (Content-ID, and any other the policy takes over)
+/// written through the installed or default policy; a problem is kept, with the part's path,
+/// and building the message reports it.
 ///
 /// # Example
 ///
 /// ```
-/// use letterhead::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+/// use letterhead::message::{header::{self, ContentType}, Attachment, MultiPart, SinglePart};
 ///
 /// let body = MultiPart::related()
 ///     .singlepart(SinglePart::html(String::from(r#"<img src="cid:logo">"#)))
 ///     .singlepart(Attachment::new_inline(String::from("logo"))
-///         .body(vec![1, 2, 3], ContentType::parse("image/png").unwrap()));
-/// assert!(String::from_utf8_lossy(&body.formatted()).contains("Content-ID: <logo>\r\n"));
+///         .body(vec![1, 2, 3], ContentType::parse("image/png").unwrap()))
+///     // Set with lettre's own header type, which would encode it: written as A-labels.
+///     .singlepart(SinglePart::builder()
+///         .header(header::ContentId::from(String::from("<chart@büro.example>")))
+///         .header(ContentType::parse("image/png").unwrap())
+///         .body(vec![4, 5, 6]));
+/// let text = String::from_utf8(body.formatted()).unwrap();
+/// assert!(text.contains("Content-ID: <logo>\r\n"));
+/// assert!(text.contains("Content-ID: <chart@xn--bro-hoa.example>\r\n"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MultiPart {
     inner: lettre::message::MultiPart,
-    problem: Option<Problem>,
+    /// How many parts it holds, for the path of a problem.
+    parts: usize,
+    /// The first problem found in a part, with the part's path.
+    problem: Option<Error>,
+}
+
+impl Clone for MultiPart {
+    fn clone(&self) -> Self {
+        MultiPart {
+            inner: self.inner.clone(),
+            parts: self.parts,
+            problem: self.problem.as_ref().map(Error::duplicate),
+        }
+    }
 }
 
 impl MultiPart {
-    fn wrap(inner: lettre::message::MultiPart) -> Self {
+    fn wrap(inner: lettre::message::MultiPart, parts: usize) -> Self {
         MultiPart {
             inner,
+            parts,
             problem: None,
+        }
+    }
+
+    /// Keeps `problem`, found in the part just added, unless an earlier one is kept.
+    fn found(&mut self, problem: Error) {
+        if self.problem.is_none() {
+            self.problem = Some(problem.in_part(self.parts));
         }
     }
 
@@ -331,12 +427,16 @@ impl MultiPart {
     /// # let _ = part;
     /// ```
     pub fn alternative_plain_html<T: IntoBody, V: IntoBody>(plain: T, html: V) -> Self {
-        MultiPart::wrap(lettre::message::MultiPart::alternative_plain_html(
-            plain, html,
-        ))
+        // Two parts of lettre's own making: a Content-Type and a Content-Transfer-Encoding each.
+        MultiPart::wrap(
+            lettre::message::MultiPart::alternative_plain_html(plain, html),
+            2,
+        )
     }
 
-    /// Adds a single part; an invalid Content-ID in it is reported when the message is built.
+    /// Adds a single part: its headers are checked, and those the installed or default policy
+    /// takes over (Content-ID, ...) written through it; a problem is reported, with the part's
+    /// path, when the message is built.
     ///
     /// # Example
     ///
@@ -347,14 +447,20 @@ impl MultiPart {
     /// # let _ = part;
     /// ```
     pub fn singlepart(mut self, part: SinglePart) -> Self {
-        if self.problem.is_none() {
-            self.problem = check_part(part.headers());
-        }
+        self.parts += 1;
+        let part = match through_policy(&part, default_policy()) {
+            Ok(written) => written.unwrap_or(part),
+            Err(problem) => {
+                self.found(problem);
+                part
+            }
+        };
         self.inner = self.inner.singlepart(part);
         self
     }
 
-    /// Adds a nested multipart.
+    /// Adds a nested multipart: its own headers are checked as a part's are, and a problem
+    /// found in its parts is reported with their path.
     ///
     /// # Example
     ///
@@ -364,10 +470,14 @@ impl MultiPart {
     /// let part = MultiPart::mixed().build().multipart(MultiPart::related().build());
     /// # let _ = part;
     /// ```
-    pub fn multipart(mut self, part: MultiPart) -> Self {
-        if self.problem.is_none() {
-            // The nested multipart's own headers, then its parts.
-            self.problem = check_part(part.inner.headers()).or(part.problem);
+    pub fn multipart(mut self, mut part: MultiPart) -> Self {
+        self.parts += 1;
+        if let Err(problem) = own_headers_through_policy(part.inner.headers_mut(), default_policy())
+        {
+            self.found(problem);
+        }
+        if let Some(problem) = part.problem {
+            self.found(problem);
         }
         self.inner = self.inner.multipart(part.inner);
         self
@@ -421,21 +531,27 @@ impl MultiPart {
         self.inner.formatted()
     }
 
-    /// The lettre multipart, or the first invalid Content-ID found in its parts.
-    pub(crate) fn checked(self) -> Result<lettre::message::MultiPart, Error> {
-        match self.problem.or_else(|| check_part(self.inner.headers())) {
-            Some(p) => Err(p.into_error()),
-            None => Ok(self.inner),
+    /// The lettre multipart, its own headers (which lettre writes in the message's header
+    /// block) checked and written through `policy`, or the first problem found in it.
+    pub(crate) fn checked(
+        mut self,
+        policy: &dyn HeaderPolicy,
+    ) -> Result<lettre::message::MultiPart, Error> {
+        if let Some(problem) = self.problem {
+            return Err(problem);
         }
+        own_headers_through_policy(self.inner.headers_mut(), policy)?;
+        Ok(self.inner)
     }
 }
 
-/// The Content-ID of a single part used as a message body, checked as [`MultiPart`] does.
-pub(crate) fn checked_singlepart(part: SinglePart) -> Result<SinglePart, Error> {
-    match check_part(part.headers()) {
-        Some(p) => Err(p.into_error()),
-        None => Ok(part),
-    }
+/// A single part used as a message body (whose headers lettre writes in the message's header
+/// block), checked and written through `policy` as [`MultiPart`] does its parts.
+pub(crate) fn checked_singlepart(
+    part: SinglePart,
+    policy: &dyn HeaderPolicy,
+) -> Result<SinglePart, Error> {
+    Ok(through_policy(&part, policy)?.unwrap_or(part))
 }
 
 /// Builds a [`MultiPart`]: lettre's `MultiPartBuilder`, method for method.
@@ -515,7 +631,7 @@ impl MultiPartBuilder {
     /// # let _ = part;
     /// ```
     pub fn build(self) -> MultiPart {
-        MultiPart::wrap(self.0.build())
+        MultiPart::wrap(self.0.build(), 0)
     }
 
     /// Creates the multipart with a first single part.
@@ -550,66 +666,165 @@ impl MultiPartBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{error::Reason, HeaderProblem};
 
     fn png() -> ContentType {
         ContentType::parse("image/png").unwrap()
     }
 
+    fn text(multi: MultiPart) -> String {
+        String::from_utf8(multi.checked(default_policy()).unwrap().formatted()).unwrap()
+    }
+
     #[test]
-    fn content_ids_set_around_the_policy_are_caught() {
-        // Through lettre's own header type: lettre would encode this.
+    fn identifier_headers_set_around_the_policy_are_written_through_it() {
+        // Through lettre's own header types, which would encode the IDN and leave the bare id
+        // bare: written as the policy writes them, in their place.
         let part = SinglePart::builder()
             .header(header::ContentId::from("<logo@büro.example>".to_owned()))
             .header(png())
+            .header(header::MessageId::from("a@b.example".to_owned()))
             .body(vec![1u8]);
-        let multi = MultiPart::related().singlepart(part);
-        let err = multi.checked().unwrap_err();
-        assert!(matches!(
-            err,
-            Error::InvalidId {
-                reason: Reason::NotThroughPolicy,
-                ..
-            }
-        ));
-        // Nested, and only the first problem is kept.
-        let bad = Attachment::new_inline("a\r\nX-Evil: 1".into()).body(vec![1u8], png());
+        let out = text(MultiPart::related().singlepart(part));
+        assert!(
+            out.contains(
+                "Content-ID: <logo@xn--bro-hoa.example>\r\nContent-Type: image/png\r\n\
+                 Message-ID: <a@b.example>\r\nContent-Transfer-Encoding: 7bit\r\n"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("=?"), "{out}");
+        // A multipart's own Content-ID, nested or at the top.
+        let own = || {
+            MultiPart::builder()
+                .kind(MultiPartKind::Related)
+                .header(header::ContentId::from("<a@büro.example>".to_owned()))
+                .build()
+        };
+        assert!(text(MultiPart::mixed().multipart(own())).contains("<a@xn--bro-hoa.example>"));
+        assert!(text(own()).contains("Content-ID: <a@xn--bro-hoa.example>\r\n"));
+        // A Content-ID too long for a line with its name moves whole to a line of its own.
+        let long = format!("<{}@x.example>", "a".repeat(980));
+        let part = SinglePart::builder()
+            .header(header::ContentId::from(long.clone()))
+            .body(vec![1u8]);
+        let out = text(MultiPart::related().singlepart(part));
+        assert!(
+            out.contains(&format!("Content-ID: \r\n {long}\r\n")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn problems_name_the_header_the_part_and_the_real_cause() {
+        let bad = Attachment::new_inline("lo\u{85}go@x.example".into()).body(vec![1u8], png());
         let multi = MultiPart::mixed()
+            .singlepart(SinglePart::plain(String::from("fine")))
             .multipart(MultiPart::related().singlepart(bad))
             .singlepart(SinglePart::plain(String::from("fine")));
-        match multi.checked().unwrap_err() {
-            Error::InvalidId { header, reason, .. } => {
-                assert_eq!(header, "Content-ID");
-                assert_eq!(reason, Reason::Control('\r'));
+        let err = multi.checked(default_policy()).unwrap_err();
+        match &err {
+            Error::Part { path, source } => {
+                assert_eq!(path, "2.1");
+                assert!(
+                    matches!(&**source, Error::InvalidId { header, reason: Reason::Control('\u{85}'), .. } if header == "Content-ID"),
+                    "{source:?}"
+                );
             }
             other => panic!("{other:?}"),
         }
+        assert!(
+            err.to_string().starts_with("MIME part 2.1: Content-ID: "),
+            "{err}"
+        );
+        // Only the first problem is kept.
+        let two = MultiPart::mixed()
+            .singlepart(Attachment::new_inline("a b".into()).body(vec![1u8], png()))
+            .singlepart(Attachment::new_inline("c\rd".into()).body(vec![1u8], png()));
+        assert!(
+            matches!(two.clone().checked(default_policy()), Err(Error::Part { path, .. }) if path == "1")
+        );
     }
 
-    #[test]
-    fn a_multiparts_own_content_id_and_ascii_values_set_around_the_policy_are_caught() {
-        let bad = MultiPart::builder()
-            .kind(MultiPartKind::Related)
-            .header(header::ContentId::from("<a@büro.example>".to_owned()))
-            .build();
-        assert!(MultiPart::mixed().multipart(bad.clone()).checked().is_err());
-        assert!(bad.checked().is_err());
-        // ASCII but not as the policy writes it: no angle brackets.
-        let part = SinglePart::builder()
-            .header(header::ContentId::from("a@b".to_owned()))
-            .body(vec![1u8]);
-        match MultiPart::related().singlepart(part).checked() {
-            Err(Error::InvalidId { reason, .. }) => assert_eq!(reason, Reason::NotThroughPolicy),
-            other => panic!("{other:?}"),
+    /// A header whose value lettre writes as given.
+    #[derive(Clone)]
+    struct Raw(&'static str, &'static str);
+
+    impl Header for Raw {
+        fn name() -> HeaderName {
+            HeaderName::new_from_ascii_str("X-Raw")
+        }
+        fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+            unimplemented!()
+        }
+        fn display(&self) -> HeaderValue {
+            HeaderValue::dangerous_new_pre_encoded(
+                HeaderName::new_from_ascii(self.0.to_owned()).unwrap(),
+                self.1.to_owned(),
+                self.1.to_owned(),
+            )
         }
     }
 
     #[test]
-    fn valid_parts_pass_and_are_written_plain() {
+    fn every_header_of_every_part_is_checked() {
+        for (name, value, problem) in [
+            (
+                "X-Raw",
+                "a\r\nBcc: victim@example.net",
+                HeaderProblem::LineBreak { line: 2 },
+            ),
+            (
+                "X-Raw",
+                "a\x0bb",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\x0b',
+                },
+            ),
+            (
+                "X-Trace\r\nBcc",
+                "x",
+                HeaderProblem::Name { char: Some('\r') },
+            ),
+        ] {
+            let part = SinglePart::builder()
+                .header(Raw(name, value))
+                .body(vec![1u8]);
+            match MultiPart::mixed()
+                .singlepart(part)
+                .checked(default_policy())
+            {
+                Err(Error::Part { path, source }) => {
+                    assert_eq!(path, "1");
+                    assert!(
+                        matches!(&*source, Error::InvalidHeader { header, problem: p } if header == name && *p == problem),
+                        "{source:?}"
+                    );
+                }
+                other => panic!("{name:?} {value:?}: {other:?}"),
+            }
+        }
+        let long: &'static str = Box::leak("x".repeat(1000).into_boxed_str());
+        let part = SinglePart::builder()
+            .header(Raw("X-Raw", long))
+            .body(vec![1u8]);
+        assert!(matches!(
+            checked_singlepart(part, default_policy()),
+            Err(Error::InvalidHeader {
+                problem: HeaderProblem::LineTooLong { line: 1, len: 1007 },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn valid_parts_pass_unchanged() {
         let part = Attachment::new_inline_with_name("logo@büro.example".into(), "l.png".into())
             .body(vec![1u8], png());
-        let multi = MultiPart::related().singlepart(part);
-        let text = String::from_utf8(multi.checked().unwrap().formatted()).unwrap();
-        assert!(text.contains("Content-ID: <logo@xn--bro-hoa.example>\r\n"));
-        assert!(!text.contains("=?"));
+        assert!(through_policy(&part, default_policy()).unwrap().is_none());
+        let out = text(MultiPart::related().singlepart(part));
+        assert!(out.contains("Content-ID: <logo@xn--bro-hoa.example>\r\n"));
+        assert!(!out.contains("=?"));
     }
 }

@@ -1,5 +1,62 @@
 //! Decoding RFC 2047 encoded-words, for reading identifier headers that other software (lettre
-//! 0.11 among them) wrote encoded. letterhead never writes them in identifier headers.
+//! 0.11 among them) wrote encoded. letterhead never writes them in identifier headers; it
+//! writes them only for text too long for a line ([`encode`]).
+
+/// `text` as UTF-8 B encoded-words (RFC 2047 section 4.1), one to a line, the first line
+/// already holding `used` octets (`Name: `): every line within 78 octets where the name
+/// allows, each word within RFC 2047's 75 characters, and no character split across two
+/// words (section 5, rule 3). Decodes to exactly `text`: the folds between adjacent
+/// encoded-words are not part of it (section 6.2).
+pub(crate) fn encode(text: &str, used: usize) -> String {
+    const PREFIX: &str = "=?utf-8?b?";
+    const SUFFIX: &str = "?=";
+    // Octets of text a word may carry: its base64 (4 characters for 3 octets) fits both the
+    // line (78) and the encoded-word (75) limits.
+    let room = |used: usize| {
+        let chars = 78usize
+            .saturating_sub(used + PREFIX.len() + SUFFIX.len())
+            .min(75 - 12);
+        (chars / 4 * 3).max(3)
+    };
+    let mut out = String::with_capacity(text.len() * 2);
+    let (mut rest, mut used) = (text, used);
+    loop {
+        let mut take = room(used).min(rest.len());
+        while !rest.is_char_boundary(take) {
+            take -= 1;
+        }
+        if take == 0 {
+            // One character longer than a word's room (at most 4 octets): carry it whole.
+            take = rest.chars().next().map_or(0, char::len_utf8);
+        }
+        out.push_str(PREFIX);
+        base64_encode(&rest.as_bytes()[..take], &mut out);
+        out.push_str(SUFFIX);
+        rest = &rest[take..];
+        if rest.is_empty() {
+            return out;
+        }
+        out.push_str("\r\n ");
+        used = 1;
+    }
+}
+
+fn base64_encode(bytes: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63])
+            } else {
+                '='
+            });
+        }
+    }
+}
 
 /// Whether `s` holds something shaped like an encoded-word.
 pub(crate) fn has_encoded_word(s: &str) -> bool {

@@ -1,10 +1,14 @@
-//! The last check before anything reaches a message: every header value letterhead writes,
-//! whatever policy wrote it, is verified here once, and made into a lettre header value only
-//! here.
+//! The last check before anything reaches a message, in two strengths: every value a policy
+//! writes is verified here once (identifier rules), and every header of the message and of
+//! each MIME part, whatever set it, is checked here before the message is handed out (header
+//! rules). Lettre header values are made from checked text only here.
 
-use lettre::message::header::{HeaderName, HeaderValue};
+use std::fmt::{self, Write as _};
+
+use lettre::message::header::{HeaderName, HeaderValue, Headers};
 
 use crate::{
+    error::HeaderProblem,
     grammar::{is_control_or_format, HARD_LINE_LIMIT},
     Error,
 };
@@ -28,7 +32,39 @@ use crate::{
 /// assert!(verify("Message-ID", "=?utf-8?b?PGFAYj4=?=", false).is_err());
 /// ```
 pub fn verify(name: &str, encoded: &str, smtputf8: bool) -> Result<(), Error> {
-    check(name, encoded, smtputf8, None)
+    check(name, encoded, Rules::identifier(smtputf8), None).map_err(|p| policy_error(name, p))
+}
+
+fn policy_error(name: &str, problem: HeaderProblem) -> Error {
+    Error::Policy {
+        header: name.to_owned(),
+        reason: problem.to_string(),
+    }
+}
+
+/// What a value is checked against.
+#[derive(Clone, Copy)]
+struct Rules {
+    /// An identifier header: no `=?`, not empty, and in UTF-8 no format character.
+    identifier: bool,
+    /// Non-ASCII allowed.
+    utf8: bool,
+}
+
+impl Rules {
+    fn identifier(smtputf8: bool) -> Rules {
+        Rules {
+            identifier: true,
+            utf8: smtputf8,
+        }
+    }
+
+    /// Any header of a message: what lettre writes raw (UTF-8 in addresses) stays allowed;
+    /// what breaks the header block does not.
+    const ANY: Rules = Rules {
+        identifier: false,
+        utf8: true,
+    };
 }
 
 /// What an octet is to [`check`], as bits.
@@ -49,20 +85,14 @@ const CLASS: [u8; 256] = {
     table
 };
 
-/// [`verify`]; with `unfolded`, also appends the value without its line breaks, as
-/// `Headers::get_raw` shows it.
+/// Checks `encoded` as written after `name: ` under `rules`; with `unfolded`, also appends
+/// the value without its line breaks, as `Headers::get_raw` shows it.
 fn check(
     name: &str,
     encoded: &str,
-    smtputf8: bool,
+    rules: Rules,
     mut unfolded: Option<&mut String>,
-) -> Result<(), Error> {
-    let fail = |reason: String| {
-        Err(Error::Policy {
-            header: name.to_owned(),
-            reason,
-        })
-    };
+) -> Result<(), HeaderProblem> {
     let b = encoded.as_bytes();
     let mut any = false;
     let (mut start, mut line) = (0, 1);
@@ -72,40 +102,39 @@ fn check(
         let text = &encoded[start..end];
         let len = text.len() + if line == 1 { name.len() + 2 } else { 0 };
         if len > HARD_LINE_LIMIT {
-            return fail(format!(
-                "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
-            ));
+            return Err(HeaderProblem::LineTooLong { line, len });
         }
         // What the line holds, over all of it; what needs a closer look gets one.
         let class = text.bytes().fold(0, |f, c| f | CLASS[usize::from(c)]);
         if class & NOT_PLAIN != 0 {
-            if !smtputf8 && !text.is_ascii() {
-                return fail("non-ASCII value outside SMTPUTF8 mode".into());
+            if !rules.utf8 && !text.is_ascii() {
+                return Err(HeaderProblem::NonAscii);
             }
             // Controls, and in UTF-8 the characters other software takes for line breaks
-            // (U+2028, U+2029; NEL is a control) or that change the text unseen (format
-            // characters: bidi controls, zero-width characters, U+FEFF).
-            if let Some(c) = text.chars().find(|&c| {
-                (is_control_or_format(c) && c != '\t')
-                    || (c.is_whitespace() && c != ' ' && c != '\t')
-            }) {
-                return fail(format!(
-                    "line {line} holds {} U+{:04X}",
-                    if c.is_control() {
-                        "control character"
-                    } else {
-                        "format character"
-                    },
-                    c as u32
-                ));
+            // (U+2028, U+2029; NEL is a control); in identifiers also those that change the
+            // text unseen (format characters: bidi controls, zero-width characters, U+FEFF).
+            let odd = |c: char| {
+                (c.is_control() && c != '\t')
+                    || c == '\u{2028}'
+                    || c == '\u{2029}'
+                    || (rules.identifier
+                        && c != '\t'
+                        && (is_control_or_format(c) || (c.is_whitespace() && c != ' ')))
+            };
+            if let Some(char) = text.chars().find(|&c| odd(c)) {
+                return Err(if char.is_control() || char.is_whitespace() {
+                    HeaderProblem::Control { line, char }
+                } else {
+                    HeaderProblem::FormatChar { line, char }
+                });
             }
         }
-        if class & EQUALS != 0 && text.contains("=?") {
-            return fail(r#"value holds "=?", an RFC 2047 encoded-word or lookalike"#.into());
+        if rules.identifier && class & EQUALS != 0 && text.contains("=?") {
+            return Err(HeaderProblem::EncodedWordLike);
         }
         let content = class & CONTENT != 0;
         if line > 1 && !content {
-            return fail(format!("line {line} is blank"));
+            return Err(HeaderProblem::BlankLine { line });
         }
         any |= content;
         if let Some(out) = unfolded.as_deref_mut() {
@@ -115,25 +144,111 @@ fn check(
             break;
         }
         if b.get(end + 1) != Some(&b'\n') {
-            return fail(format!("line {line} holds control character U+000D"));
+            return Err(HeaderProblem::Control { line, char: '\r' });
         }
         line += 1;
         if !matches!(b.get(end + 2), Some(b' ' | b'\t')) {
-            return fail(format!(
-                "line {line} follows a line break without a space: header injection"
-            ));
+            return Err(HeaderProblem::LineBreak { line });
         }
         start = end + 2;
     }
-    if !any {
-        return fail("empty value".into());
+    if rules.identifier && !any {
+        return Err(HeaderProblem::Empty);
     }
     Ok(())
 }
 
+/// Checks a header name: printable ASCII other than `:` (RFC 5322 section 2.2), not empty.
+fn check_name(name: &str) -> Result<(), HeaderProblem> {
+    if name.is_empty() {
+        return Err(HeaderProblem::Name { char: None });
+    }
+    match name.chars().find(|&c| !c.is_ascii_graphic() || c == ':') {
+        Some(c) => Err(HeaderProblem::Name { char: Some(c) }),
+        None => Ok(()),
+    }
+}
+
+/// Checks one header of a message or part as it will be written, `name: encoded`, whatever
+/// wrote it: the name, and every line of the value.
+pub(crate) fn check_header(name: &str, encoded: &str) -> Result<(), Error> {
+    check_name(name)
+        .and_then(|()| check(name, encoded, Rules::ANY, None))
+        .map_err(|problem| Error::InvalidHeader {
+            header: name.to_owned(),
+            problem,
+        })
+}
+
+/// Hands `each` every header of `headers` in order, as it will be written: its name and its
+/// encoded value. lettre's `Headers` exposes no list of its headers, but writes each as four
+/// pieces, the name, `": "`, the encoded value and `"\r\n"`, which is what this reads; a test
+/// holds lettre to that shape.
+pub(crate) fn each_header(
+    headers: &Headers,
+    mut each: impl FnMut(&str, &str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    struct Pieces<'f, F> {
+        each: &'f mut F,
+        piece: usize,
+        name: String,
+        failed: Option<Error>,
+    }
+    impl<F: FnMut(&str, &str) -> Result<(), Error>> fmt::Write for Pieces<'_, F> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let expected = match self.piece % 4 {
+                0 => {
+                    self.name.clear();
+                    self.name.push_str(s);
+                    None
+                }
+                1 => Some(": "),
+                2 => {
+                    if let Err(e) = (self.each)(&self.name, s) {
+                        self.failed = Some(e);
+                        return Err(fmt::Error);
+                    }
+                    None
+                }
+                _ => Some("\r\n"),
+            };
+            self.piece += 1;
+            match expected {
+                Some(want) if s != want => {
+                    self.failed = Some(Error::Policy {
+                        header: self.name.clone(),
+                        reason: format!("lettre wrote {s:?} where {want:?} belongs"),
+                    });
+                    Err(fmt::Error)
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+    let mut pieces = Pieces {
+        each: &mut each,
+        piece: 0,
+        name: String::new(),
+        failed: None,
+    };
+    match write!(pieces, "{headers}") {
+        Ok(()) => Ok(()),
+        Err(fmt::Error) => Err(pieces
+            .failed
+            .take()
+            .expect("only a failed check stops the writer")),
+    }
+}
+
+/// Checks every header of `headers` with [`check_header`].
+#[cfg(test)]
+fn check_headers(headers: &Headers) -> Result<(), Error> {
+    each_header(headers, check_header)
+}
+
 /// Verifies `written` (what follows `name: ` on the wire) and makes it a lettre header value:
-/// the only place letterhead calls `HeaderValue::dangerous_new_pre_encoded`, so lettre writes
-/// nothing it did not check.
+/// with [`copy`], the only place letterhead calls `HeaderValue::dangerous_new_pre_encoded`, so
+/// lettre writes nothing it did not check.
 pub(crate) fn header_value(
     name: &HeaderName,
     written: String,
@@ -142,12 +257,41 @@ pub(crate) fn header_value(
     // What `Headers::get_raw` shows: the value unfolded, without the blanks a fold leaves at
     // its start.
     let mut raw = String::with_capacity(written.len());
-    check(name, &written, smtputf8, Some(&mut raw))?;
+    check(name, &written, Rules::identifier(smtputf8), Some(&mut raw))
+        .map_err(|p| policy_error(name, p))?;
     let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
     raw.drain(..blanks);
     Ok(HeaderValue::dangerous_new_pre_encoded(
         name.clone(),
         raw,
+        written,
+    ))
+}
+
+/// A header value as lettre wrote it (`raw`, and `encoded` as it goes on the wire), checked
+/// with [`check_header`]: to carry an unchanged header into a part rebuilt around it.
+pub(crate) fn copy(name: &str, raw: &str, encoded: &str) -> Result<HeaderValue, Error> {
+    check_header(name, encoded)?;
+    let name = HeaderName::new_from_ascii(name.to_owned()).map_err(|_| Error::InvalidHeader {
+        header: name.to_owned(),
+        problem: HeaderProblem::Name { char: None },
+    })?;
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name,
+        raw.to_owned(),
+        encoded.to_owned(),
+    ))
+}
+
+/// A text header (Subject, Comments) written as RFC 2047 encoded-words, one to a line, so
+/// that every line fits however long its words are, and a reader decodes exactly `raw`
+/// (whitespace between adjacent encoded-words is not part of the text, RFC 2047 section 6.2).
+pub(crate) fn encoded_text(name: &HeaderName, raw: &str) -> Result<HeaderValue, Error> {
+    let written = crate::rfc2047::encode(raw, name.len() + 2);
+    check_header(name, &written)?;
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name.clone(),
+        raw.to_owned(),
         written,
     ))
 }
@@ -193,13 +337,176 @@ mod tests {
     }
 
     #[test]
+    fn any_header_may_hold_encoded_words_and_utf8_but_nothing_that_breaks_the_block() {
+        for ok in [
+            "=?utf-8?b?w6Q=?=",
+            "Jürgen <j@büro.example>",
+            "",
+            "a\tb",
+            "a\r\n b",
+        ] {
+            assert!(check_header("Subject", ok).is_ok(), "{ok:?}");
+        }
+        for (bad, problem) in [
+            ("a\r\nBcc: x@y", HeaderProblem::LineBreak { line: 2 }),
+            (
+                "a\nb",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\n',
+                },
+            ),
+            (
+                "a\rb",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\r',
+                },
+            ),
+            (
+                "a\x0bb",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\x0b',
+                },
+            ),
+            (
+                "a\x1b[0m",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\x1b',
+                },
+            ),
+            (
+                "a\x7f",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\x7f',
+                },
+            ),
+            (
+                "a\u{85}",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\u{85}',
+                },
+            ),
+            (
+                "a\u{2028}",
+                HeaderProblem::Control {
+                    line: 1,
+                    char: '\u{2028}',
+                },
+            ),
+            ("a\r\n \r\n b", HeaderProblem::BlankLine { line: 2 }),
+        ] {
+            match check_header("X-Test", bad) {
+                Err(Error::InvalidHeader { header, problem: p }) => {
+                    assert_eq!(header, "X-Test");
+                    assert_eq!(p, problem, "{bad:?}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        // "Subject: " is 9 octets: 989 more make a 998-octet line.
+        assert!(check_header("Subject", &"a".repeat(989)).is_ok());
+        assert!(matches!(
+            check_header("Subject", &"a".repeat(990)),
+            Err(Error::InvalidHeader {
+                problem: HeaderProblem::LineTooLong { line: 1, len: 999 },
+                ..
+            })
+        ));
+        for (name, c) in [
+            ("X-Trace\r\nBcc", Some('\r')),
+            ("X Trace", Some(' ')),
+            ("X-Trace\tBcc", Some('\t')),
+            ("X:Y", Some(':')),
+            ("", None),
+        ] {
+            match check_header(name, "x") {
+                Err(Error::InvalidHeader {
+                    problem: HeaderProblem::Name { char },
+                    ..
+                }) => assert_eq!(char, c, "{name:?}"),
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn headers_are_read_one_by_one_as_lettre_writes_them() {
+        let mut headers = Headers::new();
+        for (name, value) in [
+            ("Subject", "Grüße"),
+            ("X-One", "a"),
+            ("References", "<a@b>"),
+        ] {
+            headers.insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii(name.to_owned()).unwrap(),
+                value.to_owned(),
+            ));
+        }
+        headers.insert_raw(HeaderValue::dangerous_new_pre_encoded(
+            HeaderName::new_from_ascii_str("X-Two"),
+            "b c".to_owned(),
+            "b\r\n c".to_owned(),
+        ));
+        let mut seen = Vec::new();
+        each_header(&headers, |name, encoded| {
+            seen.push(format!("{name}: {encoded}\r\n"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert_eq!(seen.concat(), headers.to_string());
+        assert!(seen[0].starts_with("Subject: =?utf-8?"), "{seen:?}");
+        // A value that injects a line is caught as its own header's problem.
+        headers.insert_raw(HeaderValue::dangerous_new_pre_encoded(
+            HeaderName::new_from_ascii_str("X-Two"),
+            "b".to_owned(),
+            "b\r\nBcc: victim@example.net".to_owned(),
+        ));
+        match check_headers(&headers) {
+            Err(Error::InvalidHeader { header, problem }) => {
+                assert_eq!(header, "X-Two");
+                assert_eq!(problem, HeaderProblem::LineBreak { line: 2 });
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn header_values_unfold_for_get_raw() {
         let name = HeaderName::new_from_ascii_str("References");
         let value = header_value(&name, "<a@b>\r\n <c@d>".into(), false).unwrap();
-        let mut headers = lettre::message::header::Headers::new();
+        let mut headers = Headers::new();
         headers.insert_raw(value);
         assert_eq!(headers.get_raw("References"), Some("<a@b> <c@d>"));
         assert_eq!(headers.to_string(), "References: <a@b>\r\n <c@d>\r\n");
         assert!(header_value(&name, "<a@b>\r\nBcc: x@y".into(), false).is_err());
+    }
+
+    #[test]
+    fn long_text_becomes_encoded_words_that_fit_and_decode_to_the_text() {
+        let name = HeaderName::new_from_ascii_str("Subject");
+        for raw in [
+            format!("Re: {}", "x".repeat(1500)),
+            format!("{} tail", "ü".repeat(700)),
+            "a".repeat(2000),
+            "short".to_owned(),
+        ] {
+            let value = encoded_text(&name, &raw).unwrap();
+            let mut headers = Headers::new();
+            headers.insert_raw(value);
+            let block = headers.to_string();
+            for (i, line) in block.trim_end_matches("\r\n").split("\r\n").enumerate() {
+                assert!(line.len() <= 78, "line {i}: {} octets", line.len());
+                assert!(i == 0 || line.starts_with(' '));
+            }
+            let value = block["Subject: ".len()..].trim_end_matches("\r\n");
+            assert_eq!(crate::rfc2047::decode(value).unwrap(), raw);
+            assert_eq!(headers.get_raw("Subject"), Some(raw.as_str()));
+        }
     }
 }

@@ -13,11 +13,13 @@ use crate::{
     address::{Address, Envelope},
     config::Config,
     domain::{resolve, Domain},
+    error::HeaderProblem,
     grammar::is_dot_atom_text,
     headers::{self, Role},
-    mime::checked_singlepart,
+    mime::{checked_singlepart, identifier_headers},
     msgid::parse_list,
     policy::{default_identifier_policy, syntax, takes, write_header, write_value, Holds, Value},
+    verify::{check_header, each_header, encoded_text},
     Error, HeaderPolicy, MsgId,
 };
 
@@ -91,6 +93,19 @@ struct More {
     addresses: Addresses,
     /// Which of Message-ID, In-Reply-To and References hold a place in lettre's builder.
     placed: [bool; 3],
+    /// The first value refused on the way in (a display name lettre could not write), to be
+    /// reported when the message is built.
+    refused: Option<Refused>,
+}
+
+/// An error kept in a builder, which can be cloned.
+#[derive(Debug)]
+struct Refused(Error);
+
+impl Clone for Refused {
+    fn clone(&self) -> Self {
+        Refused(self.0.duplicate())
+    }
 }
 
 /// The addresses lettre derives the envelope from, as `from()`, `sender()`, `to()`, `cc()` and
@@ -673,15 +688,15 @@ impl MessageBuilder {
     /// # let _ = email; Ok(()) }
     /// ```
     pub fn body<T: IntoBody>(self, body: T) -> Result<Message, Error> {
-        let (inner, rest) = self.split();
-        rest.finish(inner.body(body)?)
+        let (inner, rest) = self.split()?;
+        rest.finish(inner.body(body)?, Vec::new())
     }
 
     /// Create message using mime body ([`MultiPart`]).
     ///
     /// # Errors
     ///
-    /// As [`body`](Self::body).
+    /// As [`body`](Self::body), and a problem found in a part, naming the part.
     ///
     /// # Example
     ///
@@ -696,8 +711,10 @@ impl MessageBuilder {
     /// # let _ = email; Ok(()) }
     /// ```
     pub fn multipart(self, part: MultiPart) -> Result<Message, Error> {
-        let (inner, rest) = self.split();
-        rest.finish(inner.multipart(part.checked()?)?)
+        let part = part.checked(self.chosen_policy())?;
+        let in_body = identifier_headers(part.headers(), self.chosen_policy());
+        let (inner, rest) = self.split()?;
+        rest.finish(inner.multipart(part)?, in_body)
     }
 
     /// Create message using mime body ([`SinglePart`]).
@@ -719,11 +736,31 @@ impl MessageBuilder {
     /// # let _ = email; Ok(()) }
     /// ```
     pub fn singlepart(self, part: SinglePart) -> Result<Message, Error> {
-        let (inner, rest) = self.split();
-        rest.finish(inner.singlepart(checked_singlepart(part)?)?)
+        let part = checked_singlepart(part, self.chosen_policy())?;
+        let in_body = identifier_headers(part.headers(), self.chosen_policy());
+        let (inner, rest) = self.split()?;
+        rest.finish(inner.singlepart(part)?, in_body)
     }
 
-    fn split(mut self) -> (lettre::message::MessageBuilder, Self) {
+    /// The policy of this message: its own, else the installed [`Config`]'s, else the default.
+    fn chosen_policy(&self) -> &dyn HeaderPolicy {
+        self.custom_policy().unwrap_or(default_identifier_policy())
+    }
+
+    /// The policy set for this message or installed with [`Config`], if any.
+    fn custom_policy(&self) -> Option<&dyn HeaderPolicy> {
+        match self.more.as_deref().and_then(|m| m.policy.as_ref()) {
+            Some(p) => Some(p.as_ref()),
+            None => Config::installed()
+                .and_then(Config::policy_ref)
+                .map(|p| p.as_ref()),
+        }
+    }
+
+    fn split(mut self) -> Result<(lettre::message::MessageBuilder, Self), Error> {
+        if let Some(Refused(e)) = self.more.as_deref_mut().and_then(|m| m.refused.take()) {
+            return Err(e);
+        }
         let mut inner = std::mem::take(&mut self.inner);
         let addresses = self
             .more
@@ -733,21 +770,20 @@ impl MessageBuilder {
             // What lettre would derive by parsing the headers it wrote from these addresses.
             inner = inner.envelope(envelope);
         }
-        (inner, self)
+        Ok((inner, self))
     }
 
     /// Writes the identifier headers of the message lettre built, through the policy: each
     /// read once, written, verified, and put where the app set it (a generated Message-ID
-    /// after Date).
-    fn finish(self, mut message: lettre::Message) -> Result<Message, Error> {
-        let more = self.more.map(|m| *m).unwrap_or_default();
-        let custom: Option<&dyn HeaderPolicy> = match &more.policy {
-            Some(p) => Some(p.as_ref()),
-            None => Config::installed()
-                .and_then(Config::policy_ref)
-                .map(|p| p.as_ref()),
-        };
-        let policy = custom.unwrap_or(default_identifier_policy());
+    /// after Date); then checks every header. `in_body`: the identifier headers of the body
+    /// part, which lettre writes into the message's header block too.
+    fn finish(
+        self,
+        mut message: lettre::Message,
+        in_body: Vec<HeaderName>,
+    ) -> Result<Message, Error> {
+        let custom = self.custom_policy().is_some();
+        let policy = self.chosen_policy();
         // The headers the builder records are written even by a policy that leaves them out:
         // never left to lettre's encoder.
         let writer = |name: &str| -> &dyn HeaderPolicy {
@@ -757,29 +793,52 @@ impl MessageBuilder {
                 default_identifier_policy()
             }
         };
+        let more = self.more.as_deref();
+        let message_id = more.map_or(&MessageIdIntent::Generate, |m| &m.message_id);
+        let in_reply_to = more.and_then(|m| m.in_reply_to.as_deref());
+        let references = more.map_or(&[][..], |m| &m.references[..]);
         let author = if self.author_untracked {
             author_domain(message.headers())
         } else {
-            more.sender_domain.or(self.from_domain)
+            more.and_then(|m| m.sender_domain.clone())
+                .or_else(|| self.from_domain.clone())
         };
         let headers = message.headers_mut();
-        match &more.message_id {
+        // An identifier header of the body part comes from there alone.
+        for name in &in_body {
+            let set_here = match name {
+                n if *n == MESSAGE_ID => matches!(message_id, MessageIdIntent::Given(_)),
+                n if *n == IN_REPLY_TO => in_reply_to.is_some(),
+                n if *n == REFERENCES => !references.is_empty(),
+                n => headers.get_raw(n).is_some(),
+            };
+            if set_here {
+                return Err(Error::InvalidHeader {
+                    header: name.to_string(),
+                    problem: HeaderProblem::TwoSources {
+                        first: "the message builder",
+                        second: "the body part",
+                    },
+                });
+            }
+        }
+        match message_id {
             MessageIdIntent::Given(raw) => {
                 headers.insert_raw(write_header(writer(&MESSAGE_ID), &MESSAGE_ID, raw)?);
             }
             // A place held by an earlier `message_id(Some(..))` is given up.
             MessageIdIntent::Generate => drop(headers.remove_raw(&MESSAGE_ID)),
         }
-        if let Some(raw) = &more.in_reply_to {
+        if let Some(raw) = in_reply_to {
             headers.insert_raw(write_header(writer(&IN_REPLY_TO), &IN_REPLY_TO, raw)?);
         }
-        if !more.references.is_empty() {
+        if !references.is_empty() {
             let w = writer(&REFERENCES);
-            headers.insert_raw(write_references(w, &more.references)?);
+            headers.insert_raw(write_references(w, references)?);
         }
         // The other headers the policy takes over, wherever lettre holds them. The default
         // policy takes over none of lettre's typed headers.
-        if custom.is_some() || self.untyped_headers {
+        if custom || self.untyped_headers {
             for name in policy.header_names() {
                 if headers::find(name).is_some_and(|r| r.builder_recorded) {
                     continue;
@@ -790,16 +849,46 @@ impl MessageBuilder {
                 }
             }
         }
-        if let MessageIdIntent::Generate = more.message_id {
-            let domain = message_domain(more.domain.as_deref())?;
+        if matches!(message_id, MessageIdIntent::Generate) && !in_body.contains(&MESSAGE_ID) {
+            let domain = message_domain(more.and_then(|m| m.domain.as_deref()))?;
             let (domain, _) = resolve(domain.as_ref(), configured_domain(), author.as_deref())?;
             let id = MsgId::generate(&domain);
             let value = write_value(writer(&MESSAGE_ID), &MESSAGE_ID, Value::Ids(&id.into()))?;
             headers.insert_raw(value);
         }
+        check_message_headers(headers)?;
         Ok(Message(message))
     }
 }
+
+/// Checks every header of the message's own block, whatever set it; a text header (Subject,
+/// Comments) with a word too long for a line is written as encoded-words first, which RFC
+/// 2047 allows in text and which decode to the same text.
+fn check_message_headers(headers: &mut Headers) -> Result<(), Error> {
+    let mut too_long = Vec::new();
+    let checked = each_header(headers, |name, encoded| match check_header(name, encoded) {
+        Err(Error::InvalidHeader {
+            problem: HeaderProblem::LineTooLong { .. },
+            ..
+        }) if TEXT_HEADERS.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
+            too_long.push(name.to_owned());
+            Ok(())
+        }
+        other => other,
+    });
+    checked?;
+    for name in too_long {
+        let name = HeaderName::new_from_ascii(name).expect("a name that passed check_header");
+        let raw = headers.get_raw(&name).unwrap_or_default().to_owned();
+        headers.insert_raw(encoded_text(&name, &raw)?);
+    }
+    Ok(())
+}
+
+/// The unstructured text headers (RFC 5322 section 3.6.5) a word too long for a line is
+/// written in as encoded-words. A structured header, or one whose structure letterhead does not
+/// know, that cannot fit is an error.
+const TEXT_HEADERS: [&str; 2] = ["Subject", "Comments"];
 
 /// References from its pieces, one per `references()` call: each read on its own (an error
 /// names the piece), the ids joined, repeats dropped.
