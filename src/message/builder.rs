@@ -96,6 +96,9 @@ struct More {
     /// The first value refused on the way in (a display name lettre could not write), to be
     /// reported when the message is built.
     refused: Option<Refused>,
+    /// An address with a non-ASCII domain came in: written as A-labels at build time unless
+    /// the policy is in SMTPUTF8 mode.
+    idn_addresses: bool,
 }
 
 /// An error kept in a builder, which can be cloned.
@@ -157,6 +160,69 @@ impl MessageBuilder {
         self.more.get_or_insert_with(Box::default)
     }
 
+    /// Keeps `error` to report when the message is built, unless an earlier one is kept.
+    fn refuse(&mut self, error: Error) {
+        let refused = &mut self.more().refused;
+        if refused.is_none() {
+            *refused = Some(Refused(error));
+        }
+    }
+
+    /// Whether `mbox` may go into header `header`: a display name with a control character
+    /// other than HTAB is refused (lettre panics on CR and LF and encodes the others, which
+    /// readers then show), to be reported when the message is built. Notes an IDN domain.
+    fn admit(&mut self, header: &str, mbox: &Mailbox) -> bool {
+        if let Some(char) = display_name_control(mbox) {
+            self.refuse(Error::InvalidHeader {
+                header: header.to_owned(),
+                problem: HeaderProblem::DisplayName {
+                    name: mbox.name.clone().unwrap_or_default(),
+                    char,
+                },
+            });
+            return false;
+        }
+        if !mbox.email.domain().is_ascii() {
+            self.more().idn_addresses = true;
+        }
+        true
+    }
+
+    /// Whether the address header `header` may go in: lettre's typed address headers panic
+    /// when written with a display name holding CR or LF, so it is written here first, and a
+    /// panic is kept as an error instead (the panic hook still reports it). Notes non-ASCII.
+    fn admit_typed<H: Header>(&mut self, header: &H) -> Option<HeaderValue> {
+        let name = H::name();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| header.display())) {
+            Ok(value) => {
+                let mut probe = Headers::new();
+                probe.insert_raw(value.clone());
+                let raw = probe.get_raw(&name).unwrap_or_default();
+                // The names lettre encodes without complaint are held to the same rule as
+                // those given to `to()` and the others.
+                let mailboxes = raw.parse::<Mailboxes>().unwrap_or_default();
+                if let Some(mbox) = mailboxes.iter().find(|m| display_name_control(m).is_some()) {
+                    let mbox = mbox.clone();
+                    return self.admit(&name, &mbox).then_some(value);
+                }
+                if !raw.is_ascii() {
+                    self.more().idn_addresses = true;
+                }
+                Some(value)
+            }
+            Err(_) => {
+                self.refuse(Error::InvalidHeader {
+                    header: name.to_string(),
+                    problem: HeaderProblem::DisplayName {
+                        name: String::from("(one lettre cannot write)"),
+                        char: '\r',
+                    },
+                });
+                None
+            }
+        }
+    }
+
     /// Holds the place of an identifier header the builder records, the first time it is set:
     /// lettre writes a header where it was first set, and the written value replaces this
     /// empty one there when the message is built.
@@ -204,6 +270,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("From", &mbox) {
+            return self;
+        }
         if self.from_domain.is_none() {
             self.from_domain = Some(mbox.email.domain().to_owned());
         }
@@ -227,6 +296,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sender(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("Sender", &mbox) {
+            return self;
+        }
         let more = self.more();
         more.sender_domain = Some(mbox.email.domain().to_owned());
         more.addresses.sender = more.addresses.track(&mbox.email);
@@ -269,7 +341,10 @@ impl MessageBuilder {
     /// let b = letterhead::Message::builder().reply_to("a@example.com".parse()?);
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reply_to(self, mbox: Mailbox) -> Self {
+    pub fn reply_to(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("Reply-To", &mbox) {
+            return self;
+        }
         self.map(|b| b.reply_to(mbox))
     }
 
@@ -284,6 +359,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("To", &mbox) {
+            return self;
+        }
         let addresses = &mut self.more().addresses;
         if let Some(a) = addresses.track(&mbox.email) {
             addresses.to.push(a);
@@ -302,6 +380,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cc(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("Cc", &mbox) {
+            return self;
+        }
         let addresses = &mut self.more().addresses;
         if let Some(a) = addresses.track(&mbox.email) {
             addresses.cc.push(a);
@@ -321,6 +402,9 @@ impl MessageBuilder {
     /// # let _ = b; Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn bcc(mut self, mbox: Mailbox) -> Self {
+        if !self.admit("Bcc", &mbox) {
+            return self;
+        }
         let addresses = &mut self.more().addresses;
         if let Some(a) = addresses.track(&mbox.email) {
             addresses.bcc.push(a);
@@ -570,14 +654,19 @@ impl MessageBuilder {
         let name = H::name();
         match headers::find(&name) {
             Some(row) if row.builder_recorded => return self.raw_header(header.display()),
-            Some(row) => {
+            Some(row) if row.holds == Holds::Addresses => {
                 self.author_untracked |= row.role == Role::Author;
                 if row.role != Role::None {
                     self.more().addresses.untracked = true;
                 }
-                // An identifier header the builder does not record (Content-ID, ...).
-                self.untyped_headers |= row.holds.is_identifier();
+                // Written here, as lettre would write it.
+                return match self.admit_typed(&header) {
+                    Some(value) => self.map(|b| b.raw_header(value)),
+                    None => self,
+                };
             }
+            // An identifier header the builder does not record (Content-ID, ...).
+            Some(row) => self.untyped_headers |= row.holds.is_identifier(),
             // Not in the table: a custom policy may take it over.
             None => self.untyped_headers = true,
         }
@@ -618,6 +707,11 @@ impl MessageBuilder {
             self.author_untracked |= headers::TABLE
                 .iter()
                 .any(|r| r.role == Role::Author && probe.get_raw(r.name).is_some());
+            if headers::TABLE.iter().any(|r| {
+                r.holds == Holds::Addresses && probe.get_raw(r.name).is_some_and(|v| !v.is_ascii())
+            }) {
+                self.more().idn_addresses = true;
+            }
             self.inner = self.inner.raw_header(raw_header);
         }
         self
@@ -639,6 +733,9 @@ impl MessageBuilder {
         self.author_untracked |= role == Role::Author;
         if role != Role::None {
             self.more().addresses.untracked = true;
+        }
+        if self.admit_typed(&header).is_none() {
+            return self;
         }
         self.map(|b| b.mailbox(header))
     }
@@ -762,6 +859,10 @@ impl MessageBuilder {
             return Err(e);
         }
         let mut inner = std::mem::take(&mut self.inner);
+        if self.more.as_deref().is_some_and(|m| m.idn_addresses) && !self.chosen_policy().smtputf8()
+        {
+            inner = with_a_labels(inner);
+        }
         let addresses = self
             .more
             .as_deref_mut()
@@ -908,6 +1009,60 @@ fn write_references(policy: &dyn HeaderPolicy, pieces: &[String]) -> Result<Head
         ids.extend(&parse_list(&REFERENCES, piece, syntax(policy))?);
     }
     write_value(policy, &REFERENCES, Value::Ids(&ids))
+}
+
+/// `inner` with the address headers whose domains are IDNs written with A-labels, where the
+/// local part is ASCII (so the address is deliverable through any server, RFC 5890) and the
+/// domain converts as given (see [`crate::idn`]); lettre then derives the envelope from them
+/// too. Other addresses stay as lettre writes them. Read back from a trial build, the one way
+/// lettre shows what its builder holds; only messages with such an address take it.
+fn with_a_labels(inner: lettre::message::MessageBuilder) -> lettre::message::MessageBuilder {
+    let Ok(trial) = inner.clone().keep_bcc().body(Vec::<u8>::new()) else {
+        // lettre refuses the message as it stands; the real build reports why.
+        return inner;
+    };
+    let h = trial.headers();
+    let mut inner = inner;
+    macro_rules! convert {
+        ($($list:ident),*) => {$(
+            if let Some(list) = h.get::<header::$list>() {
+                let list: Mailboxes = list.into();
+                if list.iter().any(|m| a_labels(m).is_some()) {
+                    let converted: Mailboxes = list
+                        .into_iter()
+                        .map(|m| a_labels(&m).unwrap_or(m))
+                        .collect::<Vec<_>>()
+                        .into();
+                    inner = inner.header(header::$list::from(converted));
+                }
+            }
+        )*};
+    }
+    convert!(From, To, Cc, Bcc, ReplyTo);
+    if let Some(sender) = h.get::<header::Sender>() {
+        if let Some(converted) = a_labels(&sender.into()) {
+            inner = inner.header(header::Sender::from(converted));
+        }
+    }
+    inner
+}
+
+/// The first control character other than HTAB in the display name of `mbox`.
+fn display_name_control(mbox: &Mailbox) -> Option<char> {
+    mbox.name
+        .as_deref()
+        .and_then(|n| n.chars().find(|&c| c.is_control() && c != '\t'))
+}
+
+/// `mbox` with its domain as A-labels, if that is what [`with_a_labels`] writes.
+fn a_labels(mbox: &Mailbox) -> Option<Mailbox> {
+    let (user, domain) = (mbox.email.user(), mbox.email.domain());
+    if domain.is_ascii() || !user.is_ascii() {
+        return None;
+    }
+    let ascii = crate::idn::to_a_labels(domain).ok()?;
+    let email = Address::new(user, ascii).ok()?;
+    Some(Mailbox::new(mbox.name.clone(), email))
 }
 
 /// The installed [`Config`]'s domain: step 2 of the order.
