@@ -396,12 +396,15 @@ pub enum HeaderProblem {
         /// The character; `None` for an empty name.
         char: Option<char>,
     },
-    /// A display name with a control character, which lettre cannot write (it panics) and no
-    /// reader could read back.
-    DisplayName {
-        /// The display name, as given.
-        name: String,
-        /// The control character.
+    /// A mailbox whose display name holds a control character other than HTAB (lettre
+    /// panics on CR and LF and encodes the others, which readers then show), or whose address
+    /// holds a control character or a line separator (U+2028, U+2029), which lettre writes as
+    /// given into the header and the envelope.
+    Mailbox {
+        /// The mailbox, as `name <address>` (or the header's whole text, where lettre cannot
+        /// read its mailboxes back).
+        mailbox: String,
+        /// The character.
         char: char,
     },
     /// The same identifier header from two places that lettre writes into one header block
@@ -443,10 +446,15 @@ impl fmt::Display for HeaderProblem {
                 "the header name holds {c:?}; a name is printable ASCII without \":\" (RFC 5322 2.2)"
             ),
             HeaderProblem::Name { char: None } => f.write_str("empty header name"),
-            HeaderProblem::DisplayName { name, char } => write!(
+            HeaderProblem::Mailbox { mailbox, char } => write!(
                 f,
-                "display name {} holds control character U+{:04X}",
-                Quoted(name),
+                "mailbox {} holds {} U+{:04X}",
+                Quoted(mailbox),
+                if char.is_control() {
+                    "control character"
+                } else {
+                    "line separator"
+                },
                 *char as u32
             ),
             HeaderProblem::TwoSources { first, second } => write!(

@@ -172,13 +172,10 @@ impl MessageBuilder {
     /// other than HTAB is refused (lettre panics on CR and LF and encodes the others, which
     /// readers then show), to be reported when the message is built. Notes an IDN domain.
     fn admit(&mut self, header: &str, mbox: &Mailbox) -> bool {
-        if let Some(char) = display_name_control(mbox) {
+        if let Some(problem) = mailbox_problem(mbox) {
             self.refuse(Error::InvalidHeader {
                 header: header.to_owned(),
-                problem: HeaderProblem::DisplayName {
-                    name: mbox.name.clone().unwrap_or_default(),
-                    char,
-                },
+                problem,
             });
             return false;
         }
@@ -200,10 +197,23 @@ impl MessageBuilder {
                 let raw = probe.get_raw(&name).unwrap_or_default();
                 // The names lettre encodes without complaint are held to the same rule as
                 // those given to `to()` and the others.
-                let mailboxes = raw.parse::<Mailboxes>().unwrap_or_default();
-                if let Some(mbox) = mailboxes.iter().find(|m| display_name_control(m).is_some()) {
-                    let mbox = mbox.clone();
-                    return self.admit(&name, &mbox).then_some(value);
+                // What lettre writes of the mailboxes, names and addresses as given: a control
+                // character other than a tab is in a name or an address, and refused as
+                // `mailbox_problem` refuses it. (A line separator in an address is refused
+                // with the header, if it is written.)
+                let problem = raw
+                    .chars()
+                    .find(|&c| c.is_control() && c != '\t')
+                    .map(|char| HeaderProblem::Mailbox {
+                        mailbox: raw.to_owned(),
+                        char,
+                    });
+                if let Some(problem) = problem {
+                    self.refuse(Error::InvalidHeader {
+                        header: name.to_string(),
+                        problem,
+                    });
+                    return None;
                 }
                 if !raw.is_ascii() {
                     self.more().idn_addresses = true;
@@ -211,10 +221,11 @@ impl MessageBuilder {
                 Some(value)
             }
             Err(_) => {
+                // lettre panics on a CR or LF in a display name, and only then.
                 self.refuse(Error::InvalidHeader {
                     header: name.to_string(),
-                    problem: HeaderProblem::DisplayName {
-                        name: String::from("(one lettre cannot write)"),
+                    problem: HeaderProblem::Mailbox {
+                        mailbox: String::from("(a display name lettre cannot write)"),
                         char: '\r',
                     },
                 });
@@ -1047,11 +1058,27 @@ fn with_a_labels(inner: lettre::message::MessageBuilder) -> lettre::message::Mes
     inner
 }
 
-/// The first control character other than HTAB in the display name of `mbox`.
-fn display_name_control(mbox: &Mailbox) -> Option<char> {
-    mbox.name
+/// What keeps `mbox` out of a header: a control character other than HTAB in its display
+/// name, or in its address (which lettre writes as given, and which may hold C1 controls) any
+/// control character or line separator (U+2028, U+2029), as for any header value.
+fn mailbox_problem(mbox: &Mailbox) -> Option<HeaderProblem> {
+    let address: &str = mbox.email.as_ref();
+    let char = mbox
+        .name
         .as_deref()
         .and_then(|n| n.chars().find(|&c| c.is_control() && c != '\t'))
+        .or_else(|| address.chars().find(|&c| breaks_a_line(c)))?;
+    // Not through `Mailbox`'s `Display`, which fails (and `to_string` panics) on CR and LF.
+    let mailbox = match &mbox.name {
+        Some(name) => format!("{name} <{address}>"),
+        None => address.to_owned(),
+    };
+    Some(HeaderProblem::Mailbox { mailbox, char })
+}
+
+/// A control character or a line separator: what no header value may hold raw.
+fn breaks_a_line(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
 }
 
 /// `mbox` with its domain as A-labels, if that is what [`with_a_labels`] writes.
