@@ -16,7 +16,7 @@ use lettre::message::{
 
 use crate::{
     config::policy as default_policy,
-    policy::{takes, write_header, write_text},
+    policy::{write_header, write_text},
     verify::{check_header, copy, each_header, header_value},
     Error, HeaderPolicy,
 };
@@ -202,21 +202,19 @@ fn rewrites(
 ) -> Result<Vec<(String, HeaderValue)>, Error> {
     let mut changed = Vec::new();
     each_header(headers, |name, encoded| {
-        if !takes(policy, name) {
+        let Some(name) = policy
+            .header_names()
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(name))
+        else {
             return check_header(name, encoded);
-        }
-        // A name the policy takes is one of its own `HeaderName`s, so it is a valid one.
-        let name =
-            HeaderName::new_from_ascii(name.to_owned()).map_err(|_| Error::InvalidHeader {
-                header: name.to_owned(),
-                problem: crate::HeaderProblem::Name { char: None },
-            })?;
-        let written = write_text(policy, &name, headers.get_raw(&name).unwrap_or_default())?;
+        };
+        let written = write_text(policy, name, headers.get_raw(name).unwrap_or_default())?;
         // Written as the policy writes it already (an `Attachment`'s Content-ID): kept.
         if written != encoded {
             changed.push((
                 name.to_string(),
-                header_value(&name, written, policy.smtputf8())?,
+                header_value(name, written, policy.smtputf8())?,
             ));
         }
         Ok(())
@@ -244,7 +242,10 @@ pub(crate) fn through_policy(
     let headers = part.headers();
     let mut builder = SinglePart::builder();
     each_header(headers, |name, encoded| {
-        let value = match changed.iter().position(|(n, _)| n == name) {
+        let value = match changed
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(i) => changed.swap_remove(i).1,
             None => copy(name, headers.get_raw(name).unwrap_or_default(), encoded)?,
         };

@@ -19,7 +19,7 @@ use crate::{
     mime::{checked_singlepart, identifier_headers},
     msgid::parse_list,
     policy::{default_identifier_policy, syntax, takes, write_header, write_value, Holds, Value},
-    verify::{check_header, each_header, encoded_text},
+    verify::{check_header, check_header_name, each_header, encoded_text},
     Error, HeaderPolicy, MsgId,
 };
 
@@ -968,29 +968,51 @@ impl MessageBuilder {
             let value = write_value(writer(&MESSAGE_ID), &MESSAGE_ID, Value::Ids(&id.into()))?;
             headers.insert_raw(value);
         }
-        check_message_headers(headers)?;
+        // What the policy wrote was verified as it was written, under the stricter rules of
+        // an identifier header; every other header is checked here.
+        let by_policy = |name: &str| {
+            [&MESSAGE_ID, &IN_REPLY_TO, &REFERENCES]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name))
+                || ((custom || self.untyped_headers) && takes(policy, name))
+        };
+        check_message_headers(headers, by_policy)?;
         Ok(Message(message))
     }
 }
 
-/// Checks every header of the message's own block, whatever set it; a text header (Subject,
-/// Comments) with a word too long for a line is written as encoded-words first, which RFC
-/// 2047 allows in text and which decode to the same text.
-fn check_message_headers(headers: &mut Headers) -> Result<(), Error> {
+/// Checks every header of the message's own block but those `by_policy` wrote (verified as
+/// they were written); a text header (Subject, Comments) with a word too long for a line is
+/// written as encoded-words first, which RFC 2047 allows in text and which decode to the same
+/// text.
+fn check_message_headers(
+    headers: &mut Headers,
+    by_policy: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
     let mut too_long = Vec::new();
-    let checked = each_header(headers, |name, encoded| match check_header(name, encoded) {
-        Err(Error::InvalidHeader {
-            problem: HeaderProblem::LineTooLong { .. },
-            ..
-        }) if TEXT_HEADERS.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
-            too_long.push(name.to_owned());
-            Ok(())
+    each_header(headers, |name, encoded| {
+        if by_policy(name) {
+            return check_header_name(name);
         }
-        other => other,
-    });
-    checked?;
+        match check_header(name, encoded) {
+            Err(Error::InvalidHeader {
+                problem: HeaderProblem::LineTooLong { .. },
+                ..
+            }) if TEXT_HEADERS.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
+                too_long.push(name.to_owned());
+                Ok(())
+            }
+            other => other,
+        }
+    })?;
     for name in too_long {
-        let name = HeaderName::new_from_ascii(name).expect("a name that passed check_header");
+        // A name lettre holds is a valid `HeaderName`.
+        let Ok(name) = HeaderName::new_from_ascii(name.clone()) else {
+            return Err(Error::InvalidHeader {
+                header: name,
+                problem: HeaderProblem::Name { char: None },
+            });
+        };
         let raw = headers.get_raw(&name).unwrap_or_default().to_owned();
         headers.insert_raw(encoded_text(&name, &raw)?);
     }
@@ -1066,14 +1088,23 @@ fn mailbox_problem(mbox: &Mailbox) -> Option<HeaderProblem> {
     let char = mbox
         .name
         .as_deref()
-        .and_then(|n| n.chars().find(|&c| c.is_control() && c != '\t'))
-        .or_else(|| address.chars().find(|&c| breaks_a_line(c)))?;
+        .and_then(|n| find_char(n, |c| c.is_control() && c != '\t'))
+        .or_else(|| find_char(address, breaks_a_line))?;
     // Not through `Mailbox`'s `Display`, which fails (and `to_string` panics) on CR and LF.
     let mailbox = match &mbox.name {
         Some(name) => format!("{name} <{address}>"),
         None => address.to_owned(),
     };
     Some(HeaderProblem::Mailbox { mailbox, char })
+}
+
+/// The first character of `s` that is `bad`, which no printable ASCII character is: only a
+/// text with another octet is looked at closely.
+fn find_char(s: &str, bad: impl Fn(char) -> bool) -> Option<char> {
+    if s.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    s.chars().find(|&c| bad(c))
 }
 
 /// A control character or a line separator: what no header value may hold raw.
