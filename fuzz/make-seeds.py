@@ -323,6 +323,33 @@ REPLY = [
     parent(20, 2, "< p (comment) @x.example >", "", "<a@b@x.example>"),
 ]
 
+def parts(flags, *fields):
+    return bytes([flags]) + SEP + SEP.join(f.encode() for f in fields)
+
+
+# flags: 1 pre-encoded header on the message, 2 raw_header, 4 pre-encoded header on the first
+# part, 8 lettre's Content-ID on the second, 16 Attachment::new_inline, 32 a single part with a
+# Message-ID, 64 References on a nested multipart, 128 the display name on To; fields: display
+# name, subject, name, value, part name, part value, part id, nested value. See
+# fuzz_targets/message_parts.rs.
+PARTS = [
+    parts(0, "App", "Hello"),
+    parts(1, "", "s", "X-Trace", "1\r\nBcc: victim@example.net"),
+    parts(2, "", "s", "X-Trace", "a\x0bb"),
+    parts(1, "", "s", "X-Trace\r\nBcc", "x"),
+    parts(4, "", "s", "", "", "X-Part", "a\r\nContent-Type: text/html"),
+    parts(8, "", "s", "", "", "", "", "<logo@büro.example>"),
+    parts(8, "", "s", "", "", "", "", "<" + "c" * 976 + "@x.example>"),
+    parts(16, "", "s", "", "", "", "", "lo\u0085go@x.example"),
+    parts(32, "", "s", "", "", "", "", "<x@büro.example>"),
+    parts(64, "", "s", "", "", "", "", "", "<a@büro.example> <b@x>"),
+    parts(128, "Eve\r\nBcc: victim@example.net", "s"),
+    parts(0, "Eve\u001b[2J", "s"),
+    parts(0, "Jürgen", "Order " + "x" * 1500),
+    parts(0, "", "Grüße " + "ü" * 800),
+]
+
+write("message_parts", PARTS)
 write("msgid_parse", IDS)
 write("reply", REPLY)
 write("lint", LINT)
