@@ -76,7 +76,9 @@ fn check_block(block: &str, path: &str) -> Vec<(String, String)> {
         match line.as_bytes().first() {
             Some(b' ' | b'\t') => {
                 assert!(!line.trim().is_empty(), "{at}: a blank continuation line");
-                let last = headers.last_mut().unwrap_or_else(|| panic!("{at}: no header"));
+                let last = headers
+                    .last_mut()
+                    .unwrap_or_else(|| panic!("{at}: no header"));
                 last.1.push_str(line);
             }
             _ => {
@@ -95,7 +97,10 @@ fn check_block(block: &str, path: &str) -> Vec<(String, String)> {
         let id = ["message-id", "in-reply-to", "references", "content-id"]
             .iter()
             .any(|n| n.eq_ignore_ascii_case(name));
-        assert!(!(id && value.contains("=?")), "part {path:?}: {name}:{value}");
+        assert!(
+            !(id && value.contains("=?")),
+            "part {path:?}: {name}:{value}"
+        );
     }
     headers
 }
@@ -203,12 +208,10 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut nested = MultiPart::related().singlepart(second);
         if bit(6) {
-            nested
-                .headers_mut()
-                .insert_raw(HeaderValue::new(
-                    HeaderName::new_from_ascii_str("References"),
-                    field(8).to_owned(),
-                ));
+            nested.headers_mut().insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str("References"),
+                field(8).to_owned(),
+            ));
         }
         b.multipart(
             MultiPart::mixed()
