@@ -302,3 +302,65 @@ async fn async_pooled_starttls_auth_lettre_is_refused_with_554_letterhead_is_del
     .unwrap();
     letterhead::AsyncTransport::shutdown(&mailer).await;
 }
+
+/// A recipient on an IDN domain, through a server that does not take SMTPUTF8 mail (the
+/// fixture's ASCII port): lettre writes the domain as UTF-8 in `To:` and in the envelope, and
+/// its send is refused before MAIL FROM; letterhead writes A-labels in both, and the message
+/// arrives, `To:` in A-labels, at the address Postfix records.
+#[test]
+fn an_idn_recipient_is_delivered_through_a_server_without_smtputf8() {
+    let Some(fixture) = Fixture::from_env("e2e_smtp::idn") else {
+        return;
+    };
+    let tag = run_tag("e2e-smtp-idn");
+    let mailer = SmtpTransport::builder_dangerous("127.0.0.1")
+        .port(fixture.ascii_port)
+        .timeout(Some(Duration::from_secs(20)))
+        .build();
+    let subject = |lib: &str| format!("{tag} {lib}: IDN recipient");
+
+    let lettre_message = lettre::Message::builder()
+        .from("App <app@fixture.test>".parse().unwrap())
+        .to("Jürgen <juergen@büro.example>".parse().unwrap())
+        .subject(subject("lettre"))
+        .message_id(Some(format!("<lettre.{tag}@fixture.test>")))
+        .body(String::from("Hallo"))
+        .unwrap();
+    let err = lettre::Transport::send(&mailer, &lettre_message)
+        .expect_err("lettre's UTF-8 envelope through a server without SMTPUTF8");
+    assert!(
+        err.to_string().contains("non-ascii"),
+        "lettre's copy: {err}"
+    );
+
+    let message = letterhead::Message::builder()
+        .from("App <app@fixture.test>".parse().unwrap())
+        .to("Jürgen <juergen@büro.example>".parse().unwrap())
+        .subject(subject("letterhead"))
+        .body(String::from("Hallo"))
+        .unwrap();
+    let id = message.message_id().expect("a Message-ID").to_string();
+    mailer
+        .send(&message)
+        .expect("letterhead's copy is delivered");
+    let delivered = fixture.find_message_id(&id, Duration::from_secs(20));
+    assert_eq!(delivered.len(), 1, "{id}: {delivered:?}");
+    let bytes = &delivered[0].bytes;
+    let to = unfolded(bytes, "To").expect("To");
+    assert!(to.ends_with("<juergen@xn--bro-hoa.example>"), "{to}");
+    // What Postfix took as the envelope recipient.
+    let original = unfolded(bytes, "X-Original-To").or_else(|| unfolded(bytes, "Delivered-To"));
+    assert_eq!(
+        original.as_deref().map(str::trim),
+        Some("juergen@xn--bro-hoa.example"),
+        "{}",
+        String::from_utf8_lossy(bytes)
+    );
+    // Sent as 7-bit mail: nothing but ASCII in the header the server received.
+    let header_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n" || &w[..2] == b"\n\n");
+    let header = &bytes[..header_end.unwrap_or(bytes.len())];
+    assert!(header.is_ascii(), "{}", String::from_utf8_lossy(header));
+    assert_nothing_from_lettre(&fixture, &tag);
+}

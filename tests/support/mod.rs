@@ -28,16 +28,19 @@ pub struct Fixture {
     pub dir: PathBuf,
     pub smtp_port: u16,
     pub submission_port: u16,
+    /// Plain SMTP without SMTPUTF8: a server that takes ASCII mail only.
+    pub ascii_port: u16,
     pub maildir: PathBuf,
     pub ca_cert: PathBuf,
     pub user: String,
     pub password: String,
 }
 
-const VARS: [&str; 7] = [
+const VARS: [&str; 8] = [
     "FIXTURE_DIR",
     "FIXTURE_SMTP_PORT",
     "FIXTURE_SUBMISSION_PORT",
+    "FIXTURE_ASCII_PORT",
     "FIXTURE_MAILDIR",
     "FIXTURE_CA_CERT",
     "FIXTURE_USER",
@@ -83,12 +86,17 @@ impl Fixture {
             dir: var("FIXTURE_DIR").into(),
             smtp_port: port("FIXTURE_SMTP_PORT"),
             submission_port: port("FIXTURE_SUBMISSION_PORT"),
+            ascii_port: port("FIXTURE_ASCII_PORT"),
             maildir: var("FIXTURE_MAILDIR").into(),
             ca_cert: var("FIXTURE_CA_CERT").into(),
             user: var("FIXTURE_USER"),
             password: var("FIXTURE_PASSWORD"),
         };
-        for p in [fixture.smtp_port, fixture.submission_port] {
+        for p in [
+            fixture.smtp_port,
+            fixture.submission_port,
+            fixture.ascii_port,
+        ] {
             assert!(
                 TcpStream::connect(("127.0.0.1", p)).is_ok(),
                 "{test}: the fixture's environment is set but 127.0.0.1:{p} refuses \
@@ -123,6 +131,7 @@ impl Fixture {
             .env("LETTERHEAD_FIXTURE_DIR", &self.dir)
             .env("FIXTURE_SMTP_PORT", self.smtp_port.to_string())
             .env("FIXTURE_SUBMISSION_PORT", self.submission_port.to_string())
+            .env("FIXTURE_ASCII_PORT", self.ascii_port.to_string())
             // `wait` after a few thousand messages: more than the default 60 s if need be.
             .env("FIXTURE_WAIT_TIMEOUT", "600")
             .output()
