@@ -419,12 +419,11 @@ pub enum HeaderProblem {
 
 impl fmt::Display for HeaderProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::grammar::HARD_LINE_LIMIT;
         match self {
-            HeaderProblem::LineTooLong { line, len } => write!(
-                f,
-                "line {line} is {len} octets; RFC 5322 allows {HARD_LINE_LIMIT}"
-            ),
+            // 998: RFC 5322 section 2.1.1, as `policy::HARD_LINE_LIMIT`.
+            HeaderProblem::LineTooLong { line, len } => {
+                write!(f, "line {line} is {len} octets; RFC 5322 allows 998")
+            }
             HeaderProblem::Control { line, char } => {
                 write!(f, "line {line} holds control character U+{:04X}", *char as u32)
             }

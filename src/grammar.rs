@@ -12,6 +12,7 @@ use crate::{error::Reason, idn};
 /// ```
 /// assert_eq!(letterhead::policy::HARD_LINE_LIMIT, 998);
 /// ```
+#[cfg(feature = "builder")]
 pub const HARD_LINE_LIMIT: usize = 998;
 
 /// RFC 5322 section 2.1.1: a line SHOULD be at most 78 characters, excluding CRLF.
