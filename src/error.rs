@@ -137,6 +137,7 @@ impl Error {
 impl Error {
     /// A copy of an error found in a part, to keep in a part that is cloned: every variant a
     /// part's check makes is copied as it is; the others (which it never makes) by their text.
+    #[cfg(feature = "builder")]
     pub(crate) fn duplicate(&self) -> Error {
         match self {
             Error::InvalidId {
@@ -178,6 +179,7 @@ impl Error {
 
     /// The same error, as found in MIME part `index` (counted from 1) of a multipart: paths
     /// grow from the innermost part out.
+    #[cfg(feature = "builder")]
     pub(crate) fn in_part(self, index: usize) -> Self {
         match self {
             Error::Part { path, source } => Error::Part {

@@ -693,6 +693,7 @@ impl MsgIds {
     }
 
     /// A list of `ids` (at least one), repeats dropped.
+    #[cfg(feature = "builder")]
     pub(crate) fn joined<'a>(ids: impl IntoIterator<Item = &'a MsgIdStr>) -> MsgIds {
         let mut list = MsgIds {
             text: String::new(),
