@@ -6,6 +6,8 @@
 //! boundaries of each multipart are taken from its Content-Type (RFC 2046 5.1.1), nested up to
 //! [`MAX_DEPTH`] deep; broken MIME (no boundary, no closing delimiter, a part without a blank
 //! line after its header) is read as far as it goes. Body lines are checked for their length.
+//! An attached message (a `message/rfc822` part) is a body like any other: its own header is
+//! not read as one.
 //!
 //! Each [`Finding`] has a stable [`Code`], a [`Severity`], the header, the line number and the
 //! MIME part ([`Finding::part`], numbered as IMAP numbers parts: `None` for the message's own
