@@ -1,6 +1,8 @@
 //! Why did Office 365 refuse this message? Checks `.eml` files (or standard input) and prints
-//! each finding with its code, line, why it matters and how to fix it; with `--repair`, also
-//! the identifier headers as letterhead would write them. Exits 1 when any finding is an error.
+//! each finding with its code, line, MIME part (`part 1.2`, as IMAP numbers parts; none for
+//! the message's own header), why it matters and how to fix it; with `--repair`, also the
+//! identifier headers as letterhead would write them, the message's and each part's. Exits 1
+//! when any finding is an error.
 //!
 //! ```text
 //! cargo run --example doctor -- tests/corpus/lettre-idn-in-reply-to.eml
@@ -62,14 +64,29 @@ fn main() {
         if repair && !report.repaired().is_empty() {
             println!("{name}: repaired identifier headers:");
             for header in report.repaired() {
-                for line in header.split("\r\n") {
-                    println!("    {line}");
+                print_header(header);
+            }
+        }
+        if repair {
+            let mut last = None;
+            for (part, header) in report.repaired_parts() {
+                if last != Some(part) {
+                    println!("{name}: repaired identifier headers of part {part}:");
+                    last = Some(part);
                 }
+                print_header(header);
             }
         }
     }
     if errors > 0 {
         println!("{errors} error(s)");
         std::process::exit(1);
+    }
+}
+
+/// A repaired header, one line of it a line, indented.
+fn print_header(header: &str) {
+    for line in header.split("\r\n") {
+        println!("    {line}");
     }
 }

@@ -296,6 +296,41 @@ LINT += [s.encode() for s in [
     BASE + "Message-ID: <1@example.com>\r\nIn-Reply-To: < a (comment) @x.example >\r\n\r\n",
     BASE + "Message-ID: <1@example.com>\r\nContent-ID: <abc123>\r\n\r\n",
 ]]
+# The hostile shapes of the scaling tests (src/lint.rs, tests/lint_scaling.rs), small: a long
+# name with continuation lines ending in bare LF or CRLF, repeated identifier headers, many
+# findings of one code, boundaries alike, nesting past MAX_DEPTH, broken MIME; and multipart
+# messages with hostile part headers.
+TOP = BASE + "Message-ID: <1@example.com>\r\n"
+MULTI = TOP + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+LINT += [s.encode() for s in [
+    "From: a@example.com\r\n" + "N" * 300 + ":" + " x\n" * 120 + "\r\n",
+    "From: a@example.com\r\n" + "N" * 300 + ":" + " x\r\n" * 120 + "\r\n",
+    "X-Field: value\r\n" * 30 + "References: <a@example.com>\r\n" * 120 + "\r\n",
+    TOP + "X: a\rb\r\n" * 120 + "\r\n",
+    MULTI + "--b\r\nContent-ID: =?utf-8?q?=3Ca=40b=3E?=\r\nContent-ID: <b@c>\r\n\r\n" + "z" * 1000 + "\r\n--b--\r\n",
+    MULTI + "preamble\r\n--b\r\nContent-Type: multipart/alternative;\r\n boundary=inner\r\n\r\n"
+    "--inner\r\nContent-ID: <7f1c@localhost.example:8536>\r\n\r\nx\r\n--inner--\r\n"
+    "--b  \r\nContent-ID: logo@example.com\r\n\r\n--b--\r\nepilogue\r\n",
+    TOP + "".join("Content-Type: multipart/mixed; boundary=%s\r\n\r\n--%s\r\n" % ("b" * (d + 1), "b" * (d + 1)) for d in range(34))
+    + "Content-ID: =?a?q?b?=\r\n\r\n",
+    TOP + "".join("Content-Type: multipart/mixed; boundary=%s%02d\r\n\r\n--%s%02d\r\n" % ("b" * 20, d, "b" * 20, d) for d in range(6))
+    + "\r\n" + ("--" + "b" * 20 + "05x\r\n--" + "b" * 20 + "00--x\r\n") * 20,
+    TOP + "Content-Type: multipart/mixed\r\n\r\n--x\r\nContent-ID: =?a?q?b?=\r\n",
+    TOP + "content-type: (c) MULTIPART (x) / mixed ; (y)\r\n BOUNDARY = ==_b=1\r\n\r\n"
+    "--==_b=1\r\nContent-ID: =?a?q?b?=\r\n--==_b=1\r\nContent-Type: multipart/related; boundary=in\r\n\r\n"
+    "--in\r\nContent-ID: <x@y>\r\n\r\n--==_b=1\r\nContent-ID: =?a?q?b?=\r\n\r\n--in\r\n",
+    MULTI + "--b\r\nContent-Type: multipart/x; boundary=\"unclosed\r\n\r\n--unclosed\r\n",
+    MULTI + "--b\r\n" + "X" * 2000 + ": \xfc\n \xfc\r\nContent-ID: a\r\n b@c\r\n\r\n--b\r\n\r\n--b--",
+]]
+# The same target's built multipart: [depth, part 0xFF part ...].
+LINT += [bytes([d]) + b"\xff".join(p) for d, p in [
+    (0, [b"Content-ID: =?utf-8?b?PGxvZ29AYsO8cm8uZXhhbXBsZT4=?=\r\n\r\nPNG"]),
+    (1, [b"Content-Type: text/plain\r\n\r\n" + b"y" * 1000, b"Content-ID: <a@b.exa\r\n mple>\r\n\r\n"]),
+    (2, [b"Content-ID: a@b\r\nContent-ID: <c@d>\r\n", b"X: \r\r\n\r\n--other\r\n", b""]),
+    (31, [b"Content-ID: <7f1c@localhost.example:8536>\r\n\r\n"]),
+    (32, [b"Content-ID: =?a?q?b?=\r\n\r\n"]),
+    (3, [b"Content-Type: multipart/mixed\r\n\r\n", b"\xc3\xbc: x\n\n"]),
+]]
 
 def parent(limit, flags, message_id, references="", in_reply_to=""):
     return bytes([limit, flags]) + SEP.join(f.encode() for f in [message_id, references, in_reply_to])

@@ -18,6 +18,14 @@ fn corpus(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
+fn parts(raw: &[u8]) -> Vec<(&'static str, usize, Option<String>)> {
+    lint(raw)
+        .findings()
+        .iter()
+        .map(|f| (f.code.as_str(), f.line, f.part.clone()))
+        .collect()
+}
+
 fn codes(raw: &[u8]) -> Vec<(&'static str, usize)> {
     lint(raw)
         .findings()
@@ -152,6 +160,67 @@ fn what_lettre_writes_today_is_flagged_and_what_letterhead_writes_is_not() {
 }
 
 #[test]
+fn lettre_idn_content_id_in_a_part_is_found_in_its_part_and_repaired() {
+    // lettre 0.11's multipart/mixed holding a multipart/related with an inline image on an
+    // IDN Content-ID: part 1.2's Content-ID is an encoded-word.
+    let raw = corpus("lettre-idn-content-id.eml");
+    assert_eq!(parts(&raw), [("LH001", 20, Some("1.2".to_owned()))]);
+    let report = lint(&raw);
+    assert!(report.repaired().is_empty());
+    assert_eq!(
+        report.repaired_parts(),
+        [(
+            "1.2".to_owned(),
+            "Content-ID: <logo@xn--bro-hoa.example>".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn parts_lettre_writes_today_are_flagged_and_what_letterhead_writes_is_not() {
+    use letterhead::message::{header::ContentType, SinglePart};
+
+    let png = || ContentType::parse("image/png").unwrap();
+    let lettre = lettre::Message::builder()
+        .from("app@acme.example".parse().unwrap())
+        .to("user@example.org".parse().unwrap())
+        .message_id(Some("<1@acme.example>".into()))
+        .multipart(
+            lettre::message::MultiPart::related()
+                .singlepart(SinglePart::html(String::from("<img src=\"cid:a\">")))
+                .singlepart(
+                    lettre::message::Attachment::new_inline(String::from("a@b\u{fc}ro.example"))
+                        .body(vec![1u8], png()),
+                ),
+        )
+        .unwrap();
+    assert_eq!(
+        parts(&lettre.formatted())
+            .into_iter()
+            .map(|(code, _, part)| (code, part))
+            .collect::<Vec<_>>(),
+        [("LH001", Some("2".to_owned()))]
+    );
+
+    let letterhead = Message::builder()
+        .from("app@acme.example".parse().unwrap())
+        .to("user@example.org".parse().unwrap())
+        .multipart(
+            letterhead::message::MultiPart::related()
+                .singlepart(SinglePart::html(String::from("<img src=\"cid:a\">")))
+                .singlepart(
+                    letterhead::message::Attachment::new_inline(String::from(
+                        "a@b\u{fc}ro.example",
+                    ))
+                    .body(vec![1u8], png()),
+                ),
+        )
+        .unwrap();
+    let report = lint(&letterhead.formatted());
+    assert!(report.findings().is_empty(), "{:?}", report.findings());
+}
+
+#[test]
 fn the_doctor_example_reports_and_exits_nonzero_on_errors() {
     let exe = std::env::current_exe().unwrap();
     let doctor = exe
@@ -188,4 +257,23 @@ fn the_doctor_example_reports_and_exits_nonzero_on_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+
+    // A finding in a MIME part names the part, and so does its repair.
+    let out = std::process::Command::new(&doctor)
+        .arg("--repair")
+        .arg(dir.join("lettre-idn-content-id.eml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("line 20, part 1.2: error LH001 [Content-ID]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "repaired identifier headers of part 1.2:\n    Content-ID: <logo@xn--bro-hoa.example>"
+        ),
+        "{stdout}"
+    );
 }
