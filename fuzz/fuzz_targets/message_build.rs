@@ -257,6 +257,11 @@ fuzz_target!(|data: &[u8]| {
         "lint repairs a built message: {:?}",
         report.repaired()
     );
+    assert!(
+        report.repaired_parts().is_empty(),
+        "lint repairs a built message's part: {:?}",
+        report.repaired_parts()
+    );
     let text = String::from_utf8_lossy(&formatted);
     for line in text.split("\r\n") {
         assert!(
