@@ -144,6 +144,41 @@ pub(crate) fn header_value(
     ))
 }
 
+/// Several fields of one name as one lettre header value, since lettre's `Headers` holds one
+/// value a name: `first` (what follows `name: `), then each of `more` (a field's name as
+/// written and what follows its colon) on lines of its own. Each is verified as
+/// [`header_value`] verifies one; `Headers::get_raw` shows `first`, unfolded.
+#[cfg(feature = "dkim")]
+pub(crate) fn header_fields(
+    name: &HeaderName,
+    first: String,
+    more: &[(&str, &str)],
+) -> Result<HeaderValue, Error> {
+    let mut raw = String::with_capacity(first.len());
+    check(name, &first, false, Some(&mut raw))?;
+    let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    raw.drain(..blanks);
+    let mut written = first;
+    for (field, value) in more {
+        if !field.eq_ignore_ascii_case(name) {
+            return Err(Error::Policy {
+                header: name.to_string(),
+                reason: format!("a {field:?} field cannot join {name} fields"),
+            });
+        }
+        check(field, value, false, None)?;
+        written.push_str("\r\n");
+        written.push_str(field);
+        written.push(':');
+        written.push_str(value);
+    }
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name.clone(),
+        raw,
+        written,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +225,27 @@ mod tests {
         assert_eq!(headers.get_raw("References"), Some("<a@b> <c@d>"));
         assert_eq!(headers.to_string(), "References: <a@b>\r\n <c@d>\r\n");
         assert!(header_value(&name, "<a@b>\r\nBcc: x@y".into(), false).is_err());
+    }
+
+    #[cfg(feature = "dkim")]
+    #[test]
+    fn fields_of_one_name_are_each_verified() {
+        let name = HeaderName::new_from_ascii_str("DKIM-Signature");
+        let value = header_fields(
+            &name,
+            "v=1; b=new".into(),
+            &[("DKIM-Signature", " v=1; b=old")],
+        )
+        .unwrap();
+        let mut headers = lettre::message::header::Headers::new();
+        headers.insert_raw(value);
+        assert_eq!(headers.get_raw("DKIM-Signature"), Some("v=1; b=new"));
+        assert_eq!(
+            headers.to_string(),
+            "DKIM-Signature: v=1; b=new\r\nDKIM-Signature: v=1; b=old\r\n"
+        );
+        assert!(header_fields(&name, "a".into(), &[("DKIM-Signature", " x\r\nBcc: y")]).is_err());
+        assert!(header_fields(&name, "a".into(), &[("Bcc", " y")]).is_err());
+        assert!(header_fields(&name, "a\r\nBcc: y".into(), &[]).is_err());
     }
 }
