@@ -889,7 +889,7 @@ pub(crate) fn sign_at(
             reason,
         })?;
     fold_signature(&mut value, &STANDARD.encode(signature));
-    prepend_signature(message, value)
+    prepend_signature(message, value, &fields)
 }
 
 /// The header block (up to and including the CRLF of its last field) and the body (after
@@ -898,10 +898,26 @@ fn split_message(wire: &[u8]) -> (&[u8], &[u8]) {
     if let Some(body) = wire.strip_prefix(b"\r\n") {
         return (&[], body);
     }
-    match wire.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(i) => (&wire[..i + 2], &wire[i + 4..]),
-        None => (wire, &[]),
+    let mut from = 0;
+    while let Some(i) = crlf(wire, from) {
+        if wire[i + 2..].starts_with(b"\r\n") {
+            return (&wire[..i + 2], &wire[i + 4..]);
+        }
+        from = i + 2;
     }
+    (wire, &[])
+}
+
+/// Where the next CRLF at or after `from` starts (a bare LF does not end a line).
+fn crlf(b: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(p) = b.get(from..)?.iter().position(|&c| c == b'\n') {
+        let lf = from + p;
+        if lf > 0 && b[lf - 1] == b'\r' {
+            return Some(lf - 1);
+        }
+        from = lf + 1;
+    }
+    None
 }
 
 /// One header field as written: its name (`None` for a line without a colon) and every
@@ -918,10 +934,7 @@ fn fields(head: &[u8]) -> Vec<Field<'_>> {
     let mut out = Vec::with_capacity(16);
     let (mut start, mut i) = (0, 0);
     while i < head.len() {
-        let eol = head[i..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .map_or(head.len(), |p| i + p + 2);
+        let eol = crlf(head, i).map_or(head.len(), |p| p + 2);
         if !matches!(head.get(eol), Some(b' ' | b'\t')) {
             let raw = &head[start..eol];
             let name = raw
@@ -1001,13 +1014,14 @@ fn body_hash(body: &[u8], c: DkimCanonicalizationType) -> [u8; 32] {
             let mut buf = Vec::with_capacity(body.len().min(FLUSH + 1024));
             let mut empty_lines = 0usize;
             let mut rest = body;
+            let wsp = |b: &u8| *b == b' ' || *b == b'\t';
             while !rest.is_empty() {
-                let (line, next) = match rest.windows(2).position(|w| w == b"\r\n") {
+                let (line, next) = match crlf(rest, 0) {
                     Some(p) => (&rest[..p], &rest[p + 2..]),
                     None => (rest, &[][..]),
                 };
                 rest = next;
-                if line.iter().all(|&b| b == b' ' || b == b'\t') {
+                if line.iter().all(wsp) {
                     empty_lines += 1;
                     continue;
                 }
@@ -1015,17 +1029,20 @@ fn body_hash(body: &[u8], c: DkimCanonicalizationType) -> [u8; 32] {
                     buf.extend_from_slice(b"\r\n");
                 }
                 empty_lines = 0;
-                let mut space = false;
-                for &b in line {
-                    if b == b' ' || b == b'\t' {
-                        space = true;
-                    } else {
-                        if space {
-                            buf.push(b' ');
-                        }
-                        space = false;
-                        buf.push(b);
+                // Runs without white space are copied whole; a run of it between them is one
+                // space, one at the end of the line nothing.
+                let mut j = 0;
+                while j < line.len() {
+                    let k = line[j..].iter().position(wsp).map_or(line.len(), |p| j + p);
+                    buf.extend_from_slice(&line[j..k]);
+                    let m = line[k..]
+                        .iter()
+                        .position(|b| !wsp(b))
+                        .map_or(line.len(), |p| k + p);
+                    if m > k && m < line.len() {
+                        buf.push(b' ');
                     }
+                    j = m;
                 }
                 buf.extend_from_slice(b"\r\n");
                 if buf.len() >= FLUSH {
@@ -1160,9 +1177,23 @@ fn fold_signature(value: &mut String, b64: &str) {
 /// any other DKIM-Signature). lettre's `Headers` keeps one value a name, so the fields of
 /// earlier signatures follow this one inside one verified value; every other header keeps
 /// its place and its bytes, which is checked before the new block replaces the old.
-fn prepend_signature(message: &mut lettre::Message, value: String) -> Result<(), Error> {
-    let before = message.headers().to_string();
-    let before_fields = fields(before.as_bytes());
+fn prepend_signature(
+    message: &mut lettre::Message,
+    value: String,
+    wire_fields: &[Field<'_>],
+) -> Result<(), Error> {
+    // The message's own fields come first on the wire (a multipart's top-level MIME fields
+    // follow them, from the body part).
+    let own_len = message.headers().to_string().len();
+    let mut at = 0;
+    let own = wire_fields
+        .iter()
+        .take_while(|f| {
+            at += f.raw.len();
+            at <= own_len
+        })
+        .count();
+    let before_fields = &wire_fields[..own];
     let is_signature = |f: &Field<'_>| {
         f.name
             .is_some_and(|n| n.eq_ignore_ascii_case(SIGNATURE.as_bytes()))
@@ -1176,13 +1207,24 @@ fn prepend_signature(message: &mut lettre::Message, value: String) -> Result<(),
             text.strip_suffix("\r\n").unwrap_or(text).split_once(':')
         })
         .collect();
+    // The signature fields' length as lettre writes them: `Name: `, the value, then each
+    // earlier field on lines of its own, and the final CRLF.
+    let signatures_len = SIGNATURE.len()
+        + 2
+        + value.len()
+        + earlier
+            .iter()
+            .map(|(n, v)| 2 + n.len() + 1 + v.len())
+            .sum::<usize>()
+        + 2;
     let header = verify::header_fields(&SIGNATURE_NAME, value, &earlier)?;
 
+    // What the rebuilt block must read after the signatures: every other field as it was.
+    let mut others = String::with_capacity(own_len);
     let original = message.headers().clone();
     let old = message.headers_mut();
-    let mut rebuilt = Headers::with_capacity(before_fields.len() + 1);
+    let mut rebuilt = Headers::with_capacity(own + 1);
     rebuilt.insert_raw(header);
-    let mut others = String::with_capacity(before.len());
     for f in before_fields.iter().filter(|f| !is_signature(f)) {
         others.push_str(std::str::from_utf8(f.raw).unwrap_or_default());
         if let Some(v) = f
@@ -1195,16 +1237,10 @@ fn prepend_signature(message: &mut lettre::Message, value: String) -> Result<(),
     }
     old.remove_raw(SIGNATURE);
     let left_over = !old.to_string().is_empty();
-
     let written = rebuilt.to_string();
-    let written_fields = fields(written.as_bytes());
-    let signatures = 1 + earlier.len();
-    let reads_back = written_fields.len() >= signatures
-        && written_fields[..signatures].iter().all(is_signature)
-        && written_fields[signatures..]
-            .iter()
-            .map(|f| f.raw)
-            .eq(fields(others.as_bytes()).iter().map(|f| f.raw));
+    let reads_back = written.len() == signatures_len + others.len()
+        && written.starts_with(SIGNATURE)
+        && written.ends_with(&others);
     if left_over || !reads_back {
         *message.headers_mut() = original;
         return Err(Error::Policy {
@@ -1506,6 +1542,26 @@ ZL9srubMY8aOJwIgA5GLkIS6hXgKemyfJH7xpWpRX8zALpzV+zMZCttduJUCIQD9
             "x.y".into(),
             ed_key(),
         ));
+        assert_eq!(m.formatted(), before);
+    }
+
+    #[test]
+    fn a_header_block_that_does_not_read_back_is_not_signed() {
+        // A value set through headers_mut with an empty line in it ends the header block on
+        // the wire before lettre's last header.
+        let mut m = message();
+        m.headers_mut().insert_raw(
+            lettre::message::header::HeaderValue::dangerous_new_pre_encoded(
+                HeaderName::new_from_ascii_str("X-Bad"),
+                "a".into(),
+                "a\r\n\r\nX-After: b".into(),
+            ),
+        );
+        let before = m.formatted();
+        let err = m
+            .try_sign(&config(DkimCanonicalization::default()))
+            .unwrap_err();
+        assert!(matches!(err, Error::Policy { .. }), "{err}");
         assert_eq!(m.formatted(), before);
     }
 
