@@ -2,7 +2,7 @@
 //! valid identifier headers.
 //!
 //! Everything else here (`header`, `Mailbox`, `MultiPart`, `SinglePart`, `Attachment`,
-//! `Body`, ...) is lettre's own, at the same path. [`dkim`] (feature `dkim`) has lettre's
+//! `Body`, ...) is lettre's own, at the same path. `dkim` (feature `dkim`) has lettre's
 //! types and constructors with letterhead's own signer, which signs what is sent.
 //!
 //! What differs from lettre, on purpose:
