@@ -110,6 +110,18 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A DKIM setting that cannot be written into a DKIM-Signature header (RFC 6376), such
+    /// as a selector that is not a DNS name or a header list without From.
+    #[error("{setting}: {}: {reason}", Quoted(value))]
+    Dkim {
+        /// The setting, such as `DkimConfig selector`.
+        setting: String,
+        /// The offending value, exactly as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// [`Config::install`](crate::Config::install) was called after a configuration was
     /// already in place.
     #[error("letterhead::Config is already installed; install it once, at start-up")]

@@ -302,6 +302,42 @@ pub(crate) fn encoded_text(name: &HeaderName, raw: &str) -> Result<HeaderValue, 
     ))
 }
 
+/// Several fields of one name as one lettre header value, since lettre's `Headers` holds one
+/// value a name: `first` (what follows `name: `), then each of `more` (a field's name as
+/// written and what follows its colon) on lines of its own. Each is verified as
+/// [`header_value`] verifies one; `Headers::get_raw` shows `first`, unfolded.
+#[cfg(feature = "dkim")]
+pub(crate) fn header_fields(
+    name: &HeaderName,
+    first: String,
+    more: &[(&str, &str)],
+) -> Result<HeaderValue, Error> {
+    let mut raw = String::with_capacity(first.len());
+    check(name, &first, Rules::identifier(false), Some(&mut raw))
+        .map_err(|p| policy_error(name, p))?;
+    let blanks = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    raw.drain(..blanks);
+    let mut written = first;
+    for (field, value) in more {
+        if !field.eq_ignore_ascii_case(name) {
+            return Err(Error::Policy {
+                header: name.to_string(),
+                reason: format!("a {field:?} field cannot join {name} fields"),
+            });
+        }
+        check(field, value, Rules::identifier(false), None).map_err(|p| policy_error(field, p))?;
+        written.push_str("\r\n");
+        written.push_str(field);
+        written.push(':');
+        written.push_str(value);
+    }
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        name.clone(),
+        raw,
+        written,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,5 +550,27 @@ mod tests {
             assert_eq!(crate::rfc2047::decode(value).unwrap(), raw);
             assert_eq!(headers.get_raw("Subject"), Some(raw.as_str()));
         }
+    }
+
+    #[cfg(feature = "dkim")]
+    #[test]
+    fn fields_of_one_name_are_each_verified() {
+        let name = HeaderName::new_from_ascii_str("DKIM-Signature");
+        let value = header_fields(
+            &name,
+            "v=1; b=new".into(),
+            &[("DKIM-Signature", " v=1; b=old")],
+        )
+        .unwrap();
+        let mut headers = lettre::message::header::Headers::new();
+        headers.insert_raw(value);
+        assert_eq!(headers.get_raw("DKIM-Signature"), Some("v=1; b=new"));
+        assert_eq!(
+            headers.to_string(),
+            "DKIM-Signature: v=1; b=new\r\nDKIM-Signature: v=1; b=old\r\n"
+        );
+        assert!(header_fields(&name, "a".into(), &[("DKIM-Signature", " x\r\nBcc: y")]).is_err());
+        assert!(header_fields(&name, "a".into(), &[("Bcc", " y")]).is_err());
+        assert!(header_fields(&name, "a\r\nBcc: y".into(), &[]).is_err());
     }
 }

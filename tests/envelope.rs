@@ -121,9 +121,15 @@ proptest! {
         match (ours, theirs) {
             (Ok(ours), Ok(theirs)) => {
                 prop_assert_eq!(ours.envelope(), &expected(theirs.envelope()));
+                // An address header is written with A-labels only where lettre reads back what
+                // it wrote (it cannot read back an address literal such as `i@[192.0.2.1]`).
+                let bcc = |raw: &str| match raw.parse::<Mailboxes>() {
+                    Ok(_) => a_labels(raw),
+                    Err(_) => raw.to_owned(),
+                };
                 prop_assert_eq!(
                     ours.headers().get_raw("Bcc").map(str::to_owned),
-                    theirs.headers().get_raw("Bcc").map(a_labels)
+                    theirs.headers().get_raw("Bcc").map(bcc)
                 );
             }
             (Err(ours), Err(theirs)) => prop_assert_eq!(ours.to_string(), theirs.to_string()),

@@ -222,7 +222,10 @@ def postfix_masters():
 
 
 def fixture(cmd):
-    return subprocess.run([FIXTURE, cmd], capture_output=True, text=True, timeout=120)
+    # The instance under test, whatever the caller's shell exported.
+    env = dict(os.environ, LETTERHEAD_FIXTURE_DIR=FIXTURE_DIR,
+               FIXTURE_SMTP_PORT=str(SMTP_PORT), FIXTURE_SUBMISSION_PORT=str(SUBMISSION_PORT))
+    return subprocess.run([FIXTURE, cmd], capture_output=True, text=True, timeout=120, env=env)
 
 
 # ------------------------------------------------------------ plain port --

@@ -2,7 +2,8 @@
 //! valid identifier headers.
 //!
 //! Everything else here (`header`, `Mailbox`, `MultiPart`, `SinglePart`, `Attachment`,
-//! `Body`, `dkim`, ...) is lettre's own, at the same path.
+//! `Body`, ...) is lettre's own, at the same path. `dkim` (feature `dkim`) has lettre's
+//! types and constructors with letterhead's own signer, which signs what is sent.
 //!
 //! What differs from lettre, on purpose:
 //!
@@ -19,16 +20,24 @@ use std::ops::{Deref, DerefMut};
 pub use lettre::message::*;
 
 pub use self::builder::MessageBuilder;
+// Named, so that they shadow lettre's `pub use dkim::*` taken in by the glob above.
+#[cfg(feature = "dkim")]
+pub use self::dkim::{
+    dkim_sign, DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey, DkimSigningKeyError,
+};
 pub use crate::mime::{Attachment, MultiPart, MultiPartBuilder};
 
 use crate::{msgid::Mode, reply::Parent, Error, MsgId};
 
 mod builder;
+#[cfg(feature = "dkim")]
+pub mod dkim;
 
 /// An email message, built by [`MessageBuilder`], whose identifier headers are valid.
 ///
-/// Derefs to `lettre::Message`, so `formatted()`, `envelope()`, `headers()` and DKIM signing
-/// work as in lettre, and `&Message` is accepted wherever lettre's sync transports take
+/// Derefs to `lettre::Message`, so `formatted()`, `envelope()` and `headers()` work as in
+/// lettre, and `&Message` is accepted wherever lettre's sync transports take
 /// `&lettre::Message`. Headers changed through `headers_mut()` after the build are written as
 /// given: they do not pass through the policy again.
 ///
@@ -94,6 +103,74 @@ impl Message {
         .ok()
     }
 
+    /// Signs the message with DKIM (RFC 6376), as lettre's `Message::sign`: adds a
+    /// DKIM-Signature on top of the header block over what [`formatted`](lettre::Message::formatted)
+    /// writes. Sign last: a header changed afterwards breaks the signature. Signing again with
+    /// another key adds a second signature.
+    ///
+    /// lettre's signature returns nothing, so a configuration that cannot be written (see
+    /// [`DkimConfig::check`](dkim::DkimConfig::check)) leaves the message unsigned, never with
+    /// a broken header. [`try_sign`](Self::try_sign) says why.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey}, Message};
+    ///
+    /// let mut email = Message::builder()
+    ///     .from("Alice <alice@letterhead.test>".parse()?)
+    ///     .to("Carla <carla@example.net>".parse()?)
+    ///     .subject("Hello")
+    ///     .body(String::from("Hi there!"))?;
+    /// // A test key: never use a key from documentation for real mail.
+    /// let key = DkimSigningKey::new(
+    ///     "4yK90n1cIF/nRXKEgiEsgRj9C2sv2PAcFyI/2R3SNMY=",
+    ///     DkimSigningAlgorithm::Ed25519,
+    /// )?;
+    /// email.sign(&DkimConfig::default_config("ed".into(), "letterhead.test".into(), key));
+    /// assert!(email.headers().get_raw("DKIM-Signature").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "dkim")]
+    pub fn sign(&mut self, dkim_config: &dkim::DkimConfig) {
+        // lettre's signature has no room for the error; try_sign reports it.
+        let _ = self.try_sign(dkim_config);
+    }
+
+    /// [`sign`](Self::sign), returning what went wrong.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Dkim`] for a setting that cannot be written (the message is left unchanged);
+    /// [`Error::Policy`] if the header block does not read back as lettre holds it (a value set
+    /// through `headers_mut()` with a line break in it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use letterhead::{message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey}, Message};
+    ///
+    /// let mut email = Message::builder()
+    ///     .from("alice@letterhead.test".parse()?)
+    ///     .to("carla@example.net".parse()?)
+    ///     .body(String::from("Hi"))?;
+    /// let key = DkimSigningKey::new(
+    ///     "4yK90n1cIF/nRXKEgiEsgRj9C2sv2PAcFyI/2R3SNMY=",
+    ///     DkimSigningAlgorithm::Ed25519,
+    /// )?;
+    /// let config = DkimConfig::default_config("ed".into(), "letterhead.test;".into(), key);
+    /// let err = email.try_sign(&config).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     r#"DkimConfig domain: "letterhead.test;": character ';' cannot be in a DNS name"#
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "dkim")]
+    pub fn try_sign(&mut self, dkim_config: &dkim::DkimConfig) -> Result<(), Error> {
+        dkim::sign_at(&mut self.0, dkim_config, dkim::now())
+    }
+
     /// The lettre message inside.
     ///
     /// # Example
@@ -121,7 +198,7 @@ impl Deref for Message {
 }
 
 impl DerefMut for Message {
-    /// For lettre's `&mut Message` APIs (DKIM signing, `headers_mut`). What is changed here
+    /// For lettre's `&mut Message` APIs (`headers_mut`). What is changed here
     /// does not pass through the policy again.
     fn deref_mut(&mut self) -> &mut lettre::Message {
         &mut self.0

@@ -34,6 +34,8 @@ pub struct Fixture {
     pub ca_cert: PathBuf,
     pub user: String,
     pub password: String,
+    /// OpenDKIM verifies on the plain port (`FIXTURE_OPENDKIM=1`, the default).
+    pub opendkim: bool,
 }
 
 const VARS: [&str; 8] = [
@@ -91,6 +93,7 @@ impl Fixture {
             ca_cert: var("FIXTURE_CA_CERT").into(),
             user: var("FIXTURE_USER"),
             password: var("FIXTURE_PASSWORD"),
+            opendkim: std::env::var("FIXTURE_OPENDKIM").as_deref() == Ok("1"),
         };
         for p in [
             fixture.smtp_port,
