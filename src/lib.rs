@@ -77,3 +77,7 @@ pub use msgid::{ContentId, MsgId, MsgIds};
 pub use policy::{HeaderPolicy, IdentifierPolicy};
 #[cfg(any(feature = "tokio1", feature = "async-std1"))]
 pub use transport::AsyncTransport;
+#[cfg(all(feature = "smtp-transport", any(feature = "tokio1", feature = "async-std1")))]
+pub use transport::smtp::AsyncSmtpTransport;
+#[cfg(feature = "smtp-transport")]
+pub use transport::smtp::SmtpTransport;
