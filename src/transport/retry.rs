@@ -474,7 +474,12 @@ impl<'a, T, R> Run<'a, T, R> {
         }
     }
 
-    fn failed<E>(&self, error: Option<E>, gave_up: GaveUp, cancelled_after: Option<Duration>) -> RetryError<E> {
+    fn failed<E>(
+        &self,
+        error: Option<E>,
+        gave_up: GaveUp,
+        cancelled_after: Option<Duration>,
+    ) -> RetryError<E> {
         RetryError {
             error,
             attempts: self.attempts,

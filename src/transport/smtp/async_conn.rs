@@ -132,7 +132,10 @@ impl std::fmt::Debug for AsyncConn {
 
 /// Opens a connection ready to send: connect, implicit TLS, greeting, EHLO, STARTTLS and
 /// EHLO again, AUTH. The one place a connection is made and authenticated.
-pub(crate) async fn open<E: Executor>(info: &SmtpInfo, cap: Option<Instant>) -> Result<AsyncConn, Error> {
+pub(crate) async fn open<E: Executor>(
+    info: &SmtpInfo,
+    cap: Option<Instant>,
+) -> Result<AsyncConn, Error> {
     let limits = Limits {
         timeout: info.timeout,
         cap,
@@ -434,10 +437,25 @@ mod tests {
 
     #[test]
     fn completeness_follows_the_grammar() {
-        for more in ["", "2", "25", "250", "250-", "250-a\r\n", "250-a\r\n250 b", "250 ok\n"] {
+        for more in [
+            "",
+            "2",
+            "25",
+            "250",
+            "250-",
+            "250-a\r\n",
+            "250-a\r\n250 b",
+            "250 ok\n",
+        ] {
             assert!(needs_more(more), "{more:?}");
         }
-        for done in ["250 ok\r\n", "250-a\r\n250 b\r\n", "x\r\n", "250\r\n", "250-a\r\nzz\r\n"] {
+        for done in [
+            "250 ok\r\n",
+            "250-a\r\n250 b\r\n",
+            "x\r\n",
+            "250\r\n",
+            "250-a\r\nzz\r\n",
+        ] {
             assert!(!needs_more(done), "{done:?}");
         }
     }

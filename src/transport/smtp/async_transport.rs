@@ -130,8 +130,7 @@ impl<E: Executor> lettre::AsyncTransport for AsyncSmtpTransport<E> {
         {
             let limits = self.inner.limits();
             let parked = self.inner.idle.shutdown();
-            futures_util::future::join_all(parked.into_iter().map(|c| c.quit::<E>(limits)))
-                .await;
+            futures_util::future::join_all(parked.into_iter().map(|c| c.quit::<E>(limits))).await;
         }
     }
 }

@@ -224,7 +224,8 @@ impl Error {
     /// Returns true if the error is from TLS
     #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
     pub fn is_tls(&self) -> bool {
-        self.lettre().is_some_and(lettre::transport::smtp::Error::is_tls)
+        self.lettre()
+            .is_some_and(lettre::transport::smtp::Error::is_tls)
     }
 
     /// Returns true if the error is because the transport was shut down
@@ -436,8 +437,7 @@ impl fmt::Display for Error {
         if let Some(e) = &self.inner.source {
             write!(f, ": {e}")?;
         }
-        if let (Some(step), false) = (self.inner.step, matches!(self.inner.kind, Kind::Timeout))
-        {
+        if let (Some(step), false) = (self.inner.step, matches!(self.inner.kind, Kind::Timeout)) {
             write!(f, " (at {step})")?;
         }
         if self.inner.unknown {

@@ -80,7 +80,10 @@ impl SyncConn {
         let mut started = Instant::now();
         loop {
             let event = match deadline {
-                None => self.events.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                None => self
+                    .events
+                    .recv()
+                    .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
                 Some(d) => self
                     .events
                     .recv_timeout(d.saturating_duration_since(Instant::now())),
@@ -108,7 +111,12 @@ impl SyncConn {
         self.wait(first, limits)
     }
 
-    fn send(&mut self, envelope: &Envelope, email: &[u8], limits: Limits) -> Result<Response, Error> {
+    fn send(
+        &mut self,
+        envelope: &Envelope,
+        email: &[u8],
+        limits: Limits,
+    ) -> Result<Response, Error> {
         let job = Job::Send {
             envelope: envelope.clone(),
             email: email.to_vec(),
@@ -143,7 +151,11 @@ impl OrEmpty for Option<Response> {
         self.unwrap_or_else(|| {
             use lettre::transport::smtp::response::{Category, Code, Detail, Severity};
             Response::new(
-                Code::new(Severity::PositiveCompletion, Category::MailSystem, Detail::Zero),
+                Code::new(
+                    Severity::PositiveCompletion,
+                    Category::MailSystem,
+                    Detail::Zero,
+                ),
                 vec![],
             )
         })
@@ -152,7 +164,12 @@ impl OrEmpty for Option<Response> {
 
 /// The worker thread: opens the connection, then runs jobs until the handle is dropped or a
 /// caller stops listening (it gave up: the connection is dropped, not reused).
-fn worker(info: &SmtpInfo, limits: Limits, jobs: &mpsc::Receiver<Job>, events: &mpsc::Sender<Event>) {
+fn worker(
+    info: &SmtpInfo,
+    limits: Limits,
+    jobs: &mpsc::Receiver<Job>,
+    events: &mpsc::Sender<Event>,
+) {
     let mut w = Worker { events };
     let mut conn = match w.open(info, limits) {
         Ok(conn) => conn,
@@ -205,13 +222,15 @@ impl Worker<'_> {
     ) -> Result<T, Error> {
         let deadline = limits.deadline();
         let _ = self.events.send(Event::Step(step, deadline));
+        let started = Instant::now();
         set_timeout(conn, deadline);
-        f(conn).map_err(|e| mark(Error::from(e).at(step), step))
+        f(conn).map_err(|e| from_lettre(e, step, started, deadline))
     }
 
     fn open(&mut self, info: &SmtpInfo, limits: Limits) -> Result<SmtpConnection, Error> {
         let deadline = limits.deadline();
         let _ = self.events.send(Event::Step(Step::Connect, deadline));
+        let started = Instant::now();
         #[allow(clippy::match_single_binding)]
         let wrapper = match &info.tls {
             #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
@@ -226,7 +245,7 @@ impl Worker<'_> {
             wrapper,
             None,
         )
-        .map_err(|e| Error::from(e).at(Step::Connect))?;
+        .map_err(|e| from_lettre(e, Step::Connect, started, deadline))?;
 
         #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
         {
@@ -243,7 +262,9 @@ impl Worker<'_> {
         }
         if let Some(credentials) = &info.credentials {
             let mechanisms = &info.authentication;
-            self.step(&mut conn, Step::Auth, limits, |c| c.auth(mechanisms, credentials))?;
+            self.step(&mut conn, Step::Auth, limits, |c| {
+                c.auth(mechanisms, credentials)
+            })?;
         }
         Ok(conn)
     }
@@ -288,6 +309,31 @@ impl Worker<'_> {
         self.step(conn, Step::Data, limits, |c| c.command(Data))?;
         self.step(conn, Step::DataEnd, limits, |c| c.message(email))
     }
+}
+
+/// lettre's error for `step`; a socket timeout (`WouldBlock` or `TimedOut` from a read or
+/// write past `SO_RCVTIMEO`/`SO_SNDTIMEO`) is the step's timeout.
+fn from_lettre(
+    e: lettre::transport::smtp::Error,
+    step: Step,
+    started: Instant,
+    deadline: Option<Instant>,
+) -> Error {
+    let mut source = std::error::Error::source(&e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                let after = deadline.map(|d| d.saturating_duration_since(started));
+                return Error::timeout(step, after);
+            }
+            break;
+        }
+        source = err.source();
+    }
+    mark(Error::from(e).at(step), step)
 }
 
 /// After the final dot only a reply the server gave is a known outcome.

@@ -3,12 +3,11 @@
 
 use std::borrow::Cow;
 
-use lettre::transport::smtp::{
-    authentication::Credentials, extension::ClientId, SMTP_PORT, SUBMISSIONS_PORT,
-    SUBMISSION_PORT,
-};
 #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
 use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::{
+    authentication::Credentials, extension::ClientId, SMTP_PORT, SUBMISSIONS_PORT, SUBMISSION_PORT,
+};
 
 use super::{error::Error, info::SmtpInfo};
 
