@@ -336,8 +336,8 @@ impl Error {
                     || e.is_permanent()
                     || e.is_transient()
                     || e.is_transport_shutdown()
-                    || e.is_response())
-                    && !is_tls_error(e)
+                    || e.is_response()
+                    || is_tls_error(e))
             }
             _ => false,
         }

@@ -438,11 +438,13 @@ impl Transport for SmtpTransport {
                 Ok(response)
             }
             Err(e) => {
-                if e.is_client() && e.step().is_none() {
-                    client.recycle(conn, limits);
-                } else if (e.is_transient() || e.is_permanent())
-                    && e.status().is_some_and(|c| c.to_string() != "421")
-                    && conn.rset(limits).is_ok()
+                // Refused before any command was sent (the connection is clean), or refused
+                // by a reply after which RSET makes it usable again.
+                let clean = e.is_client() && e.step().is_none();
+                if clean
+                    || (e.is_transient() || e.is_permanent())
+                        && e.status().is_some_and(|c| c.to_string() != "421")
+                        && conn.rset(limits).is_ok()
                 {
                     client.recycle(conn, limits);
                 }
