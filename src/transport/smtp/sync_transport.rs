@@ -195,16 +195,10 @@ fn worker(
                 return;
             }
         };
-        let failed = result.is_err();
-        if events.send(Event::Done(result.map(Some))).is_err() || failed && jobs_gone(jobs) {
-            return;
+        if events.send(Event::Done(result.map(Some))).is_err() {
+            return; // the caller gave up on this connection
         }
     }
-}
-
-/// After a failure the handle may be dropping: stop early if no job can come.
-fn jobs_gone(jobs: &mpsc::Receiver<Job>) -> bool {
-    matches!(jobs.try_recv(), Err(mpsc::TryRecvError::Disconnected))
 }
 
 struct Worker<'a> {
