@@ -110,7 +110,10 @@ async fn run(fixture: Fixture) {
     let mailer = transport(&fixture);
     // A transport with a pooled connection to probe the reuse check while stopped.
     let probe_pooled = transport(&fixture);
-    probe_pooled.send(message(&format!("{tag}-probe"), 0)).await.unwrap();
+    probe_pooled
+        .send(message(&format!("{tag}-probe"), 0))
+        .await
+        .unwrap();
 
     let retry = Arc::new(
         Retry::new(mailer.clone())
@@ -150,7 +153,10 @@ async fn run(fixture: Fixture) {
                     .unwrap_or_else(|e| panic!("{id}: not delivered: {e}"));
                 attempts.fetch_add(sent.attempts() as usize, Ordering::Relaxed);
                 if sent.unknown_attempts() > 0 {
-                    unknown.lock().unwrap().insert(id.clone(), sent.unknown_attempts());
+                    unknown
+                        .lock()
+                        .unwrap()
+                        .insert(id.clone(), sent.unknown_attempts());
                 }
                 accepted.fetch_add(1, Ordering::Relaxed);
                 ids.push(id);
@@ -163,7 +169,11 @@ async fn run(fixture: Fixture) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let pids = postfix_pids(&fixture);
-    assert!(!pids.is_empty(), "no Postfix process found under {}", fixture.dir.display());
+    assert!(
+        !pids.is_empty(),
+        "no Postfix process found under {}",
+        fixture.dir.display()
+    );
     signal(&pids, libc::SIGSTOP);
     let guard = ContOnDrop(pids);
     let stopped_at = accepted.load(Ordering::Relaxed);
@@ -185,7 +195,10 @@ async fn run(fixture: Fixture) {
         assert!(e.is_timeout(), "{name}: {e}");
         assert_eq!(e.step(), Some(step), "{name}: {e}");
         assert!(took <= TIMEOUT + MARGIN, "{name}: failed after {took:?}");
-        report(&format!("while stopped, {name}: {e} after {:.2} s", took.as_secs_f64()));
+        report(&format!(
+            "while stopped, {name}: {e} after {:.2} s",
+            took.as_secs_f64()
+        ));
     }
     let during = accepted.load(Ordering::Relaxed);
     tokio::time::sleep(STOPPED_FOR.saturating_sub(stopped.elapsed())).await;

@@ -265,39 +265,68 @@ fn sync_reset_at_each_step_fails_at_that_step() {
     check_resets(&sync_each(|_| Act::Reset), true);
 }
 
-/// A pooled connection that stalls at the reuse check (NOOP) or at RSET after a refusal: the
-/// send fails within the bound, and that connection is not handed out again.
+/// A connection that stalls at MAIL, after the final dot, at the reuse check (NOOP) or at
+/// RSET after a refusal: the send fails within the bound, and that connection is not handed
+/// out again (the next send opens a second connection and succeeds).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tokio_stall_at_noop_and_rset_is_bounded_and_not_pooled() {
-    for point in [Point::Noop, Point::Rset] {
+async fn tokio_stalled_connection_is_bounded_and_not_pooled() {
+    for point in [Point::Mail, Point::DataEnd, Point::Noop, Point::Rset] {
         let first = match point {
             Point::Rset => Script::new()
                 .at(Point::Rcpt, reply("550 5.1.1 no such user"))
                 .at(Point::Rset, Act::Stall),
-            _ => Script::new().at(Point::Noop, Act::Stall),
+            p => Script::new().at(p, Act::Stall),
         };
         let server = ScriptServer::start(vec![first], Script::new());
         let mailer = async_mailer(server.port, 4);
         let start = Instant::now();
         let result = mailer.send(message(1)).await;
-        if point == Point::Noop {
+        let e = if point == Point::Noop {
             result.unwrap();
             // The next send reuses the connection: NOOP stalls.
             let start = Instant::now();
             let e = mailer.send(message(2)).await.unwrap_err();
-            assert!(e.is_timeout() && e.step() == Some(Step::Noop), "{e}");
             assert!(start.elapsed() <= TIMEOUT + MARGIN);
+            e
         } else {
-            let e = result.unwrap_err();
-            assert!(e.is_permanent(), "{e}");
-            assert!(start.elapsed() <= TIMEOUT + MARGIN, "{:?}", start.elapsed());
+            result.unwrap_err()
+        };
+        assert!(
+            start.elapsed() <= 2 * TIMEOUT + MARGIN,
+            "{:?}",
+            start.elapsed()
+        );
+        match point {
+            Point::Rset => assert!(e.is_permanent(), "{e}"),
+            p => assert!(
+                e.is_timeout() && e.step() == Some(expected_step(p, false)),
+                "{e}"
+            ),
         }
-        // Not pooled: the next send opens a new connection and succeeds.
         mailer.send(message(3)).await.unwrap();
         assert_eq!(server.connections(), 2, "{point:?}");
         let start = Instant::now();
         mailer.shutdown().await;
         assert!(start.elapsed() <= TIMEOUT + MARGIN);
+    }
+}
+
+#[test]
+fn sync_stalled_connection_is_not_pooled() {
+    for point in [Point::Mail, Point::DataEnd] {
+        let server = ScriptServer::start(vec![Script::new().at(point, Act::Stall)], Script::new());
+        let mailer = SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(server.port)
+            .timeout(Some(TIMEOUT))
+            .pool_config(PoolConfig::new().max_size(4))
+            .build();
+        let e = mailer.send(&message(1)).unwrap_err();
+        assert!(
+            e.is_timeout() && e.step() == Some(expected_step(point, true)),
+            "{e}"
+        );
+        mailer.send(&message(2)).unwrap();
+        assert_eq!(server.connections(), 2, "{point:?}");
     }
 }
 
@@ -557,6 +586,44 @@ fn sync_attempt_deadline_bounds_the_steps() {
     assert!(start.elapsed() <= TIMEOUT + MARGIN, "{:?}", start.elapsed());
     assert_eq!(sent.attempts(), 2);
     assert_eq!(server.delivered().len(), 1);
+}
+
+/// A connection the server closes before the dot (lettre's "incomplete response") is a
+/// lost connection: retried. Closed after the dot: unknown, not retried by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_closed_before_the_dot_is_retried_after_it_is_unknown() {
+    for (point, attempts, delivered, unknown) in [
+        (Point::Rcpt, 2, 1, false),
+        (Point::Data, 2, 1, false),
+        (Point::DataEnd, 1, 1, true),
+    ] {
+        let scripts = || vec![Script::new().once(point, Act::Close)];
+        let server = ScriptServer::start(scripts(), Script::new());
+        let a = Retry::new(async_mailer(server.port, 4))
+            .backoff(Duration::from_millis(10), Duration::from_millis(10))
+            .executor::<Tokio1Executor>();
+        let blocking = ScriptServer::start(scripts(), Script::new());
+        let b = Retry::new(sync_mailer(blocking.port))
+            .backoff(Duration::from_millis(10), Duration::from_millis(10));
+        let results = [
+            a.send(message(1)).await.map(|s| s.attempts()),
+            tokio::task::block_in_place(|| b.send(&message(1))).map(|s| s.attempts()),
+        ];
+        for (result, server) in results.into_iter().zip([&server, &blocking]) {
+            match result {
+                Ok(n) => {
+                    assert!(!unknown, "{point:?}");
+                    assert_eq!(n, attempts, "{point:?}");
+                }
+                Err(e) => {
+                    assert!(unknown, "{point:?}: {e}");
+                    assert_eq!((e.attempts(), e.gave_up()), (attempts, GaveUp::Unknown));
+                    assert!(e.is_delivery_unknown());
+                }
+            }
+            assert_eq!(server.delivered().len(), delivered, "{point:?}");
+        }
+    }
 }
 
 /// The overall deadline: no attempt starts past it.

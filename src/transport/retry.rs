@@ -128,8 +128,11 @@ impl Classify for lettre::transport::smtp::Error {
     /// lettre's own error does not say whether the final dot was written: a network or
     /// connection failure counts as unknown.
     fn failure(&self) -> Failure {
+        let closed = self.to_string() == "response error: incomplete response";
         if self.is_transient() {
             Failure::Transient
+        } else if closed {
+            Failure::Unknown
         } else if self.is_permanent()
             || self.is_client()
             || self.is_response()

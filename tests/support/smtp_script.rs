@@ -47,6 +47,8 @@ pub enum Act {
     Drip(String, Duration),
     /// Resets the connection (RST).
     Reset,
+    /// Closes the connection (FIN) without a reply.
+    Close,
 }
 
 /// `Act::Reply` of a one- or multi-line reply: `reply("451 4.3.0 try later")`.
@@ -241,6 +243,10 @@ fn perform(stream: &mut TcpStream, act: &Act) -> std::io::Result<Outcome> {
             reset(stream);
             Ok(Outcome::Gone)
         }
+        Act::Close => {
+            let _ = stream.shutdown(Shutdown::Both);
+            Ok(Outcome::Gone)
+        }
     }
 }
 
@@ -341,7 +347,7 @@ fn serve(
             let act = script.act(Point::DataEnd);
             let taken = match &act {
                 Act::Reply(t) | Act::Drip(t, _) => t.starts_with('2'),
-                Act::Stall | Act::Reset => true,
+                Act::Stall | Act::Reset | Act::Close => true,
             };
             if taken {
                 state.lock().unwrap().delivered.push(data);

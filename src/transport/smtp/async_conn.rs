@@ -362,7 +362,7 @@ impl AsyncConn {
                 Err(Error::code(&response))
             };
         }
-        Err(Error::response("incomplete response"))
+        Err(Error::incomplete())
     }
 }
 

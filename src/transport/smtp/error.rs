@@ -116,6 +116,9 @@ struct Inner {
     kind: Kind,
     step: Option<Step>,
     unknown: bool,
+    /// The server closed the connection mid-reply (lettre calls it an "incomplete
+    /// response"): a lost connection for retries.
+    lost: bool,
     source: Option<BoxError>,
 }
 
@@ -136,10 +139,12 @@ enum Kind {
 /// The source of a timeout error: an `io::Error` of kind `TimedOut`, as lettre's own
 /// connect timeout gives, so that code walking the source chain finds it.
 fn timed_out(step: Step, after: Option<Duration>) -> std::io::Error {
-    let text = match after {
-        Some(d) => format!("no progress at {step} within {d:?}"),
-        None => format!("{step} timed out"),
-    };
+    // To the nearest 10 ms: the time left of a deadline is a hair under the setting.
+    let text =
+        match after.map(|d| Duration::from_millis((d.as_secs_f64() * 100.0).round() as u64 * 10)) {
+            Some(d) => format!("no progress at {step} within {d:?}"),
+            None => format!("{step} timed out"),
+        };
     std::io::Error::new(std::io::ErrorKind::TimedOut, text)
 }
 
@@ -150,6 +155,7 @@ impl Error {
                 kind,
                 step: None,
                 unknown: false,
+                lost: false,
                 source,
             }),
         }
@@ -164,6 +170,13 @@ impl Error {
     pub(crate) fn unknown(mut self) -> Error {
         self.inner.unknown = true;
         self
+    }
+
+    /// The connection closed before a whole reply came.
+    pub(crate) fn incomplete() -> Error {
+        let mut e = Error::new(Kind::Response, Some("incomplete response".into()));
+        e.inner.lost = true;
+        e
     }
 
     fn lettre(&self) -> Option<&lettre::transport::smtp::Error> {
@@ -329,7 +342,14 @@ impl Error {
     /// Whether a later attempt on a new connection could succeed: a 4xx reply, a timeout,
     /// a lost or refused connection. Used by the retry wrapper.
     pub(crate) fn is_connection_failure(&self) -> bool {
+        if self.inner.lost {
+            return true;
+        }
         match &self.inner.kind {
+            // lettre's text for a connection closed mid-reply.
+            Kind::Lettre(e) if e.is_response() => {
+                e.to_string() == "response error: incomplete response"
+            }
             Kind::Timeout | Kind::Network | Kind::Connection => true,
             Kind::Lettre(e) => {
                 !(e.is_client()
