@@ -90,10 +90,24 @@ async fn each(act: impl Fn(Point) -> Act) -> Vec<(Point, Error, Duration)> {
 fn check_timeouts(outcomes: &[(Point, Error, Duration)], what: &str) {
     for (point, error, elapsed) in outcomes {
         assert!(error.is_timeout(), "{what} at {point:?}: {error:?}");
-        assert_eq!(error.step(), Some(step(*point)), "{what} at {point:?}: {error}");
-        assert!(*elapsed <= TIMEOUT + MARGIN, "{what} at {point:?}: {elapsed:?}");
-        assert!(*elapsed + Duration::from_millis(100) >= TIMEOUT, "{what}: {elapsed:?}");
-        assert_eq!(error.is_delivery_unknown(), *point == Point::DataEnd, "{error}");
+        assert_eq!(
+            error.step(),
+            Some(step(*point)),
+            "{what} at {point:?}: {error}"
+        );
+        assert!(
+            *elapsed <= TIMEOUT + MARGIN,
+            "{what} at {point:?}: {elapsed:?}"
+        );
+        assert!(
+            *elapsed + Duration::from_millis(100) >= TIMEOUT,
+            "{what}: {elapsed:?}"
+        );
+        assert_eq!(
+            error.is_delivery_unknown(),
+            *point == Point::DataEnd,
+            "{error}"
+        );
     }
 }
 
@@ -104,7 +118,12 @@ async fn stall_at_each_step_fails_within_the_timeout() {
 
 #[async_std::test]
 async fn reply_dripping_a_byte_a_second_fails_within_the_timeout() {
-    let drip = |_| Act::Drip("250 dripped one byte at a time".into(), Duration::from_secs(1));
+    let drip = |_| {
+        Act::Drip(
+            "250 dripped one byte at a time".into(),
+            Duration::from_secs(1),
+        )
+    };
     check_timeouts(&each(drip).await, "drip");
 }
 
