@@ -49,6 +49,7 @@ thread_local! {
 
 /// The deadline of the retry attempt running on this thread, if any; a transport that calls
 /// this promises to finish by it.
+#[cfg_attr(not(feature = "smtp-transport"), allow(dead_code))]
 pub(crate) fn attempt_deadline() -> Option<Instant> {
     let deadline = DEADLINE.with(Cell::get);
     if deadline.is_some() {
@@ -183,7 +184,8 @@ pub struct Blocking;
 /// A transport that retries failed sends: see the [module](self) documentation.
 ///
 /// `Retry::new(transport)` wraps a sync [`Transport`]; add `.executor::<Tokio1Executor>()`
-/// (or `AsyncStd1Executor`) to wrap an async one, whose timer it then uses.
+/// (or `AsyncStd1Executor`) to wrap an async one, whose timer it then uses (with the
+/// `smtp-transport` feature, on by default).
 #[derive(Debug, Clone)]
 pub struct Retry<T, R = Blocking> {
     inner: T,
@@ -224,7 +226,10 @@ impl<T, R> Retry<T, R> {
     /// let mailer = Retry::new(AsyncStubTransport::new_ok()).executor::<Tokio1Executor>();
     /// # let _ = mailer;
     /// ```
-    #[cfg(any(feature = "tokio1", feature = "async-std1"))]
+    ///
+    /// Needs the `smtp-transport` feature (on by default), which gives lettre's executors
+    /// their timer.
+    #[cfg(all(feature = "smtp-transport", any(feature = "tokio1", feature = "async-std1")))]
     pub fn executor<E: lettre::Executor>(self) -> Retry<T, E> {
         Retry {
             inner: self.inner,
@@ -522,7 +527,7 @@ where
     }
 }
 
-#[cfg(any(feature = "tokio1", feature = "async-std1"))]
+#[cfg(all(feature = "smtp-transport", any(feature = "tokio1", feature = "async-std1")))]
 mod asynchronous {
     use std::{
         future::Future,

@@ -264,7 +264,7 @@ pub struct AsyncSmtpTransportBuilder {
 
 /// Builder for the SMTP `AsyncSmtpTransport`
 impl AsyncSmtpTransportBuilder {
-    builder_methods!("AsyncSmtpTransport");
+    builder_methods!();
 
     /// Build the transport
     ///

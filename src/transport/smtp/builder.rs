@@ -1,10 +1,10 @@
 //! The builder methods both SMTP transports share, as lettre names them.
 #![allow(deprecated)] // `Tls` is deprecated by lettre when no TLS backend is on
 
-/// Builder methods with lettre's names and documentation, for `$builder` (which has `info`
-/// and, with `pool`, `pool_config` fields).
+/// Builder methods with lettre's names and documentation, for a builder with an `info` field
+/// and, with `pool`, a `pool_config` field.
 macro_rules! builder_methods {
-    ($transport:literal) => {
+    () => {
         /// Set the name used during EHLO
         pub fn hello_name(mut self, name: lettre::transport::smtp::extension::ClientId) -> Self {
             self.info.hello_name = name;

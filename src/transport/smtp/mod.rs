@@ -4,9 +4,9 @@
 //!
 //! The building blocks are lettre's own, at their lettre paths: [`authentication`],
 //! [`client`] (`Tls`, `TlsParameters`, `SmtpConnection`, ...), [`commands`], [`extension`],
-//! [`response`] and the port constants. The transports ([`SmtpTransport`],
-//! [`AsyncSmtpTransport`]), their builders, [`PoolConfig`] and [`Error`] are letterhead's,
-//! with lettre's methods.
+//! [`response`] and the port constants. The transports ([`SmtpTransport`], and
+//! `AsyncSmtpTransport` with `tokio1` or `async-std1`), their builders, `PoolConfig` and
+//! [`Error`] are letterhead's, with lettre's methods.
 //!
 //! ```
 //! use std::time::Duration;

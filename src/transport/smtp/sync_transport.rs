@@ -531,9 +531,10 @@ impl SmtpTransport {
 
     /// Creates a `SmtpTransportBuilder` from a connection URL
     ///
-    /// `scheme://user:pass@hostname:port/ehlo-name?tls=TLS`, as lettre reads it; see
-    /// [`AsyncSmtpTransport::from_url`](crate::transport::smtp::AsyncSmtpTransport::from_url)
-    /// where the async transports are on.
+    /// `scheme://user:pass@hostname:port/ehlo-name?tls=TLS`, as lettre reads it: `smtps`
+    /// (implicit TLS, port 465), `smtp` with `tls=required` (STARTTLS, port 587), `smtp` with
+    /// `tls=opportunistic`, or plain `smtp` (port 25 unless given). User and password are
+    /// percent-decoded.
     #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
     pub fn from_url(connection_url: &str) -> Result<SmtpTransportBuilder, Error> {
         Ok(SmtpTransportBuilder {
@@ -570,7 +571,7 @@ pub struct SmtpTransportBuilder {
 
 /// Builder for the SMTP `SmtpTransport`
 impl SmtpTransportBuilder {
-    builder_methods!("SmtpTransport");
+    builder_methods!();
 
     /// Build the transport
     ///
