@@ -58,6 +58,7 @@ fn expected_step(point: Point, blocking: bool) -> Step {
         Point::Ehlo if blocking => Step::Connect,
         Point::Greeting => Step::Greeting,
         Point::Ehlo => Step::Ehlo,
+        Point::StartTls => Step::StartTls,
         Point::Auth => Step::Auth,
         Point::Mail => Step::Mail,
         Point::Rcpt => Step::Rcpt,
@@ -263,6 +264,89 @@ fn sync_reply_dripping_a_byte_a_second_fails_within_the_timeout() {
 #[test]
 fn sync_reset_at_each_step_fails_at_that_step() {
     check_resets(&sync_each(|_| Act::Reset), true);
+}
+
+/// TLS: a server that never answers the implicit-TLS handshake, one that stalls at STARTTLS,
+/// and one that says 220 to STARTTLS and then never answers the handshake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_handshake_and_starttls_stalls_fail_within_the_timeout() {
+    use letterhead::transport::smtp::client::{Tls, TlsParameters};
+    let starttls_ehlo = || reply("250-script.test\n250 STARTTLS");
+    let cases = [
+        (
+            "implicit TLS",
+            Script::new().at(Point::Greeting, Act::Stall),
+            true,
+            Step::TlsHandshake,
+        ),
+        (
+            "STARTTLS",
+            Script::new()
+                .at(Point::Ehlo, starttls_ehlo())
+                .at(Point::StartTls, Act::Stall),
+            false,
+            Step::StartTls,
+        ),
+        (
+            "handshake after STARTTLS",
+            Script::new().at(Point::Ehlo, starttls_ehlo()).at(
+                Point::StartTls,
+                Act::ReplyThenStall("220 2.0.0 go ahead".into()),
+            ),
+            false,
+            Step::TlsHandshake,
+        ),
+    ];
+    for (name, script, wrapper, step) in cases {
+        let tls = || {
+            let p = TlsParameters::new("localhost".into()).unwrap();
+            if wrapper {
+                Tls::Wrapper(p)
+            } else {
+                Tls::Required(p)
+            }
+        };
+        let server = ScriptServer::always(script.clone());
+        let mailer: AsyncSmtpTransport<Tokio1Executor> =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("localhost")
+                .port(server.port)
+                .tls(tls())
+                .timeout(Some(TIMEOUT))
+                .build();
+        let start = Instant::now();
+        let e = mailer.send(message(0)).await.unwrap_err();
+        assert!(e.is_timeout() && e.step() == Some(step), "{name}: {e:?}");
+        assert!(
+            start.elapsed() <= TIMEOUT + MARGIN,
+            "{name}: {:?}",
+            start.elapsed()
+        );
+
+        // Blocking: lettre's connect runs the implicit-TLS handshake, its starttls the
+        // STARTTLS command and the handshake.
+        let server = ScriptServer::always(script);
+        let mailer = SmtpTransport::builder_dangerous("localhost")
+            .port(server.port)
+            .tls(tls())
+            .timeout(Some(TIMEOUT))
+            .build();
+        let start = Instant::now();
+        let e = tokio::task::block_in_place(|| mailer.send(&message(0))).unwrap_err();
+        let step = if wrapper {
+            Step::Connect
+        } else {
+            Step::StartTls
+        };
+        assert!(
+            e.is_timeout() && e.step() == Some(step),
+            "blocking {name}: {e:?}"
+        );
+        assert!(
+            start.elapsed() <= TIMEOUT + MARGIN,
+            "{name}: {:?}",
+            start.elapsed()
+        );
+    }
 }
 
 /// A connection that stalls at MAIL, after the final dot, at the reuse check (NOOP) or at

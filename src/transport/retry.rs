@@ -229,7 +229,10 @@ impl<T, R> Retry<T, R> {
     ///
     /// Needs the `smtp-transport` feature (on by default), which gives lettre's executors
     /// their timer.
-    #[cfg(all(feature = "smtp-transport", any(feature = "tokio1", feature = "async-std1")))]
+    #[cfg(all(
+        feature = "smtp-transport",
+        any(feature = "tokio1", feature = "async-std1")
+    ))]
     pub fn executor<E: lettre::Executor>(self) -> Retry<T, E> {
         Retry {
             inner: self.inner,
@@ -527,7 +530,10 @@ where
     }
 }
 
-#[cfg(all(feature = "smtp-transport", any(feature = "tokio1", feature = "async-std1")))]
+#[cfg(all(
+    feature = "smtp-transport",
+    any(feature = "tokio1", feature = "async-std1")
+))]
 mod asynchronous {
     use std::{
         future::Future,

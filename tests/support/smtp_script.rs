@@ -25,6 +25,9 @@ use std::{
 pub enum Point {
     Greeting,
     Ehlo,
+    /// The STARTTLS command (the server speaks no TLS: after a 220 it reads the handshake
+    /// as if it were a command line, which stalls it).
+    StartTls,
     Auth,
     Mail,
     Rcpt,
@@ -49,6 +52,8 @@ pub enum Act {
     Reset,
     /// Closes the connection (FIN) without a reply.
     Close,
+    /// Sends this reply, then says nothing more (e.g. 220 to STARTTLS and no handshake).
+    ReplyThenStall(String),
 }
 
 /// `Act::Reply` of a one- or multi-line reply: `reply("451 4.3.0 try later")`.
@@ -94,6 +99,7 @@ impl Script {
             Point::Greeting => "220 script.test ESMTP",
             Point::Ehlo => "250-script.test\n250-8BITMIME\n250-SMTPUTF8\n250 AUTH PLAIN LOGIN",
             Point::Auth => "235 2.7.0 Authentication successful",
+            Point::StartTls => "220 2.0.0 Ready to start TLS",
             Point::Mail | Point::Rcpt | Point::Rset | Point::Noop => "250 2.0.0 Ok",
             Point::Data => "354 End data with <CR><LF>.<CR><LF>",
             Point::DataEnd => "250 2.0.0 Ok: queued",
@@ -247,6 +253,10 @@ fn perform(stream: &mut TcpStream, act: &Act) -> std::io::Result<Outcome> {
             let _ = stream.shutdown(Shutdown::Both);
             Ok(Outcome::Gone)
         }
+        Act::ReplyThenStall(text) => {
+            perform(stream, &Act::Reply(text.clone()))?;
+            perform(stream, &Act::Stall)
+        }
     }
 }
 
@@ -303,6 +313,8 @@ fn serve(
         let upper = text.to_ascii_uppercase();
         let point = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
             Point::Ehlo
+        } else if upper == "STARTTLS" {
+            Point::StartTls
         } else if upper.starts_with("AUTH") {
             Point::Auth
         } else if upper.starts_with("MAIL FROM:") {
@@ -346,7 +358,7 @@ fn serve(
             }
             let act = script.act(Point::DataEnd);
             let taken = match &act {
-                Act::Reply(t) | Act::Drip(t, _) => t.starts_with('2'),
+                Act::Reply(t) | Act::Drip(t, _) | Act::ReplyThenStall(t) => t.starts_with('2'),
                 Act::Stall | Act::Reset | Act::Close => true,
             };
             if taken {

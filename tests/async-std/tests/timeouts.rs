@@ -55,6 +55,7 @@ fn step(point: Point) -> Step {
     match point {
         Point::Greeting => Step::Greeting,
         Point::Ehlo => Step::Ehlo,
+        Point::StartTls => Step::StartTls,
         Point::Auth => Step::Auth,
         Point::Mail => Step::Mail,
         Point::Rcpt => Step::Rcpt,
