@@ -130,6 +130,7 @@ enum Kind {
     Client,
     Connection,
     Network,
+    #[cfg_attr(not(feature = "pool"), allow(dead_code))]
     TransportShutdown,
     Timeout,
     /// An error lettre made; its methods answer.
@@ -173,6 +174,7 @@ impl Error {
     }
 
     /// The connection closed before a whole reply came.
+    #[cfg_attr(not(any(feature = "tokio1", feature = "async-std1")), allow(dead_code))]
     pub(crate) fn incomplete() -> Error {
         let mut e = Error::new(Kind::Response, Some("incomplete response".into()));
         e.inner.lost = true;
@@ -324,6 +326,7 @@ impl Error {
         Error::new(Kind::Connection, Some(e.into()))
     }
 
+    #[cfg_attr(not(feature = "pool"), allow(dead_code))]
     pub(crate) fn transport_shutdown() -> Error {
         Error::new(Kind::TransportShutdown, None)
     }
