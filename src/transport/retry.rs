@@ -8,7 +8,7 @@
 //! Then duplicates are possible: the message is sent again with the same Message-ID, by which
 //! a reader (or a deduplicating MTA) can spot the copy.
 //!
-//! ```
+//! ```no_run
 //! use std::time::Duration;
 //! use letterhead::{transport::retry::Retry, Message, SmtpTransport, Transport};
 //!
