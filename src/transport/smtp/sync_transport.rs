@@ -4,7 +4,8 @@
 //! lettre's blocking client sets the timeout per read and per write (a reply dripping one
 //! byte a second never trips it) and runs the implicit-TLS handshake with no timeout at all.
 //! Its socket cannot be reached from outside lettre, so each connection lives on a worker
-//! thread: the calling thread waits for each step with `recv_timeout` and returns the
+//! thread: the calling thread waits with `recv_timeout` until the deadline of the step the
+//! worker is on (recorded by the worker, read only when a deadline passes) and returns the
 //! timeout error at the step's deadline whatever lettre's call does; the worker sets the
 //! socket timeout to what is left of the step, so a stalled socket ends it too, and a
 //! connection whose caller gave up is dropped (never reused) when its call returns.
@@ -46,16 +47,36 @@ enum Job {
     Quit(Limits),
 }
 
-enum Event {
-    /// The worker started `Step`, to be done by the deadline.
-    Step(Step, Option<Instant>),
-    Done(Result<Option<Response>, Error>),
+/// What a job ended with.
+type Done = Result<Option<Response>, Error>;
+
+/// The step the worker is on, when it started and its deadline: written by the worker at
+/// each step, read by the caller only when a deadline passes (waking the caller for every
+/// step would cost a thread switch each).
+#[derive(Clone, Copy)]
+struct Progress {
+    step: Step,
+    started: Instant,
+    deadline: Option<Instant>,
+}
+
+type Shared = Arc<std::sync::Mutex<Progress>>;
+
+fn record(progress: &Shared, step: Step, deadline: Option<Instant>) -> Instant {
+    let started = Instant::now();
+    *progress.lock().unwrap_or_else(|e| e.into_inner()) = Progress {
+        step,
+        started,
+        deadline,
+    };
+    started
 }
 
 /// One connection: the handle of the worker thread that owns lettre's `SmtpConnection`.
 struct SyncConn {
     jobs: mpsc::Sender<Job>,
-    events: mpsc::Receiver<Event>,
+    done: mpsc::Receiver<Done>,
+    progress: Shared,
 }
 
 impl SyncConn {
@@ -63,52 +84,71 @@ impl SyncConn {
     /// EHLO), STARTTLS, AUTH. The one place a connection is made and authenticated.
     fn open(info: &Arc<SmtpInfo>, limits: Limits) -> Result<SyncConn, Error> {
         let (jobs, job_rx) = mpsc::channel();
-        let (event_tx, events) = mpsc::channel();
+        let (done_tx, done) = mpsc::channel();
+        let progress: Shared = Arc::new(std::sync::Mutex::new(Progress {
+            step: Step::Connect,
+            started: Instant::now(),
+            deadline: limits.deadline(),
+        }));
         let info = Arc::clone(info);
+        let shared = Arc::clone(&progress);
         std::thread::Builder::new()
             .name("letterhead-smtp".into())
-            .spawn(move || worker(&info, limits, &job_rx, &event_tx))
+            .spawn(move || worker(&info, limits, &job_rx, &done_tx, &shared))
             .map_err(Error::client)?;
-        let mut conn = SyncConn { jobs, events };
-        conn.wait(Step::Connect, limits)?;
+        let mut conn = SyncConn {
+            jobs,
+            done,
+            progress,
+        };
+        conn.wait()?;
         Ok(conn)
     }
 
-    /// Waits for the job in progress, step by step, each until its deadline.
-    fn wait(&mut self, first: Step, limits: Limits) -> Result<Option<Response>, Error> {
-        let (mut step, mut deadline) = (first, limits.deadline());
-        let mut started = Instant::now();
+    /// Waits for the job in progress until the deadline of the step the worker is on.
+    fn wait(&mut self) -> Done {
         loop {
-            let event = match deadline {
+            let now = self.progress();
+            let result = match now.deadline {
                 None => self
-                    .events
+                    .done
                     .recv()
                     .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
                 Some(d) => self
-                    .events
+                    .done
                     .recv_timeout(d.saturating_duration_since(Instant::now())),
             };
-            match event {
-                Ok(Event::Step(s, d)) => {
-                    (step, deadline, started) = (s, d, Instant::now());
-                }
-                Ok(Event::Done(result)) => return result,
+            match result {
+                Ok(done) => return done,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let after = deadline.map(|d| d.saturating_duration_since(started));
-                    return Err(Error::timeout(step, after));
+                    let later = self.progress();
+                    if later.deadline != now.deadline || later.step != now.step {
+                        continue; // the worker moved on to a later step meanwhile
+                    }
+                    let after = later
+                        .deadline
+                        .map(|d| d.saturating_duration_since(later.started));
+                    return Err(Error::timeout(later.step, after));
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let step = self.progress().step;
                     return Err(Error::client("the connection's worker thread ended").at(step));
                 }
             }
         }
     }
 
-    fn run(&mut self, job: Job, first: Step, limits: Limits) -> Result<Option<Response>, Error> {
+    fn progress(&self) -> Progress {
+        *self.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run(&mut self, job: Job, first: Step, limits: Limits) -> Done {
+        // The worker records its own steps as it reaches them; until then, this one.
+        record(&self.progress, first, limits.deadline());
         self.jobs
             .send(job)
             .map_err(|_| Error::client("the connection's worker thread ended").at(first))?;
-        self.wait(first, limits)
+        self.wait()
     }
 
     fn send(
@@ -168,17 +208,18 @@ fn worker(
     info: &SmtpInfo,
     limits: Limits,
     jobs: &mpsc::Receiver<Job>,
-    events: &mpsc::Sender<Event>,
+    done: &mpsc::Sender<Done>,
+    progress: &Shared,
 ) {
-    let mut w = Worker { events };
+    let mut w = Worker { progress };
     let mut conn = match w.open(info, limits) {
         Ok(conn) => conn,
         Err(e) => {
-            let _ = events.send(Event::Done(Err(e)));
+            let _ = done.send(Err(e));
             return;
         }
     };
-    if events.send(Event::Done(Ok(None))).is_err() {
+    if done.send(Ok(None)).is_err() {
         return;
     }
     while let Ok(job) = jobs.recv() {
@@ -195,14 +236,14 @@ fn worker(
                 return;
             }
         };
-        if events.send(Event::Done(result.map(Some))).is_err() {
+        if done.send(result.map(Some)).is_err() {
             return; // the caller gave up on this connection
         }
     }
 }
 
 struct Worker<'a> {
-    events: &'a mpsc::Sender<Event>,
+    progress: &'a Shared,
 }
 
 impl Worker<'_> {
@@ -215,16 +256,14 @@ impl Worker<'_> {
         f: impl FnOnce(&mut SmtpConnection) -> Result<T, lettre::transport::smtp::Error>,
     ) -> Result<T, Error> {
         let deadline = limits.deadline();
-        let _ = self.events.send(Event::Step(step, deadline));
-        let started = Instant::now();
+        let started = record(self.progress, step, deadline);
         set_timeout(conn, deadline);
         f(conn).map_err(|e| from_lettre(e, step, started, deadline))
     }
 
     fn open(&mut self, info: &SmtpInfo, limits: Limits) -> Result<SmtpConnection, Error> {
         let deadline = limits.deadline();
-        let _ = self.events.send(Event::Step(Step::Connect, deadline));
-        let started = Instant::now();
+        let started = record(self.progress, Step::Connect, deadline);
         #[allow(clippy::match_single_binding)]
         let wrapper = match &info.tls {
             #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
