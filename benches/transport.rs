@@ -10,8 +10,8 @@ use std::{
 };
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lettre::transport::smtp::PoolConfig as LettrePool;
 use letterhead::transport::smtp::PoolConfig;
+use lettre::transport::smtp::PoolConfig as LettrePool;
 
 /// A well-behaved SMTP server that accepts every message and keeps nothing.
 fn sink() -> u16 {
