@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Both answer `{"message_id": "<...>", ...}` with the identifier headers sent, 400 for bad
-//! input (an invalid address or id, named in the error) and 502 when the SMTP server refuses.
+//! input (an invalid address or id, named in the error), 502 when the SMTP server refuses and
+//! 504 when it does not answer within the transport's timeout (`SMTP_TIMEOUT_SECS`, 10 s).
 //!
 //! `AsyncSmtpTransport<Tokio1Executor>` works as it is here: actix-web runs each worker on a
 //! Tokio current-thread runtime (actix-rt). The transport is built once, in `main`, and its
@@ -27,6 +28,7 @@
 //!   (STARTTLS, trusting the system's root certificates).
 //! - `MESSAGE_ID_DOMAIN`: the domain of generated Message-IDs (else the From address's).
 //! - `MAIL_FROM`: the From address, default `Example App <app@example.com>`.
+//! - `SMTP_TIMEOUT_SECS`: the bound on each step of an SMTP session, default 10.
 //! - `LISTEN_ADDR`: default `127.0.0.1:3000`. The first line on stdout is
 //!   `listening on http://ADDR` with the address bound (useful with port 0).
 
@@ -54,7 +56,8 @@ async fn reply(
     Ok(web::Json(mailer.reply(req.into_inner()).await?))
 }
 
-/// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server.
+/// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server's
+/// refusal, 504 for its silence.
 #[derive(Debug)]
 struct AppError(StatusCode, String);
 
@@ -63,6 +66,7 @@ impl From<MailError> for AppError {
         match e {
             MailError::Input(e) => AppError(StatusCode::BAD_REQUEST, e),
             MailError::Smtp(e) => AppError(StatusCode::BAD_GATEWAY, e),
+            MailError::Timeout(e) => AppError(StatusCode::GATEWAY_TIMEOUT, e),
         }
     }
 }

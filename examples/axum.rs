@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Both answer `{"message_id": "<...>", ...}` with the identifier headers sent, 400 for bad
-//! input (an invalid address or id, named in the error) and 502 when the SMTP server refuses.
+//! input (an invalid address or id, named in the error), 502 when the SMTP server refuses and
+//! 504 when it does not answer within the transport's timeout (`SMTP_TIMEOUT_SECS`, 10 s).
 //!
 //! Environment:
 //!
@@ -24,6 +25,7 @@
 //!   connections.
 //! - `MESSAGE_ID_DOMAIN`: the domain of generated Message-IDs (else the From address's).
 //! - `MAIL_FROM`: the From address, default `Example App <app@example.com>`.
+//! - `SMTP_TIMEOUT_SECS`: the bound on each step of an SMTP session, default 10.
 //! - `LISTEN_ADDR`: default `127.0.0.1:3000`. The first line on stdout is
 //!   `listening on http://ADDR` with the address bound (useful with port 0).
 
@@ -55,7 +57,8 @@ async fn reply(
     Ok(Json(mailer.reply(req).await?))
 }
 
-/// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server.
+/// An error answer: 400 for input letterhead or lettre refused, 502 for the SMTP server's
+/// refusal, 504 for its silence.
 struct AppError(MailError);
 
 impl From<MailError> for AppError {
@@ -69,6 +72,7 @@ impl IntoResponse for AppError {
         let (status, error) = match self.0 {
             MailError::Input(e) => (StatusCode::BAD_REQUEST, e),
             MailError::Smtp(e) => (StatusCode::BAD_GATEWAY, e),
+            MailError::Timeout(e) => (StatusCode::GATEWAY_TIMEOUT, e),
         };
         (status, Json(serde_json::json!({ "error": error }))).into_response()
     }

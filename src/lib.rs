@@ -75,5 +75,12 @@ pub use message::Message;
 pub use msgid::{ContentId, MsgId, MsgIds};
 #[cfg(feature = "builder")]
 pub use policy::{HeaderPolicy, IdentifierPolicy};
+#[cfg(all(
+    feature = "smtp-transport",
+    any(feature = "tokio1", feature = "async-std1")
+))]
+pub use transport::smtp::AsyncSmtpTransport;
+#[cfg(feature = "smtp-transport")]
+pub use transport::smtp::SmtpTransport;
 #[cfg(any(feature = "tokio1", feature = "async-std1"))]
 pub use transport::AsyncTransport;

@@ -57,9 +57,14 @@ struct App {
 
 impl App {
     fn start(name: &'static str, fixture: &Fixture) -> App {
+        App::start_with(name, &fixture.smtp_url(), &[])
+    }
+
+    fn start_with(name: &'static str, smtp_url: &str, env: &[(&str, &str)]) -> App {
         let mut child = Command::new(example(name))
+            .envs(env.iter().copied())
             .env("LISTEN_ADDR", "127.0.0.1:0")
-            .env("SMTP_URL", fixture.smtp_url())
+            .env("SMTP_URL", smtp_url)
             .env("MESSAGE_ID_DOMAIN", "app.fixture.test")
             .env("MAIL_FROM", "Example App <app@fixture.test>")
             .stdout(Stdio::piped())
@@ -355,6 +360,36 @@ fn exercise(name: &'static str) {
         "e2e_apps: {name}: {mails} mails over {} pooled SMTP sessions (DATA per session: {sessions:?})",
         sessions.len()
     );
+}
+
+/// An SMTP server that accepts and never greets: the app answers 504 within the timeout
+/// (`SMTP_TIMEOUT_SECS=1`) plus a margin, and stays up. Needs no Postfix.
+fn answers_504_when_the_server_is_silent(name: &'static str) {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", silent.local_addr().unwrap());
+    let app = App::start_with(name, &url, &[("SMTP_TIMEOUT_SECS", "1")]);
+    for _ in 0..2 {
+        let start = Instant::now();
+        let (status, answer) = app.signup("ada@example.org");
+        let took = start.elapsed();
+        assert_eq!(status, 504, "{name}: {answer}");
+        assert!(
+            json_str(&answer, "error").contains("greeting"),
+            "{name}: {answer}"
+        );
+        assert!(took < Duration::from_secs(3), "{name}: 504 after {took:?}");
+    }
+    drop(silent);
+}
+
+#[test]
+fn axum_example_answers_504_when_the_smtp_server_is_silent() {
+    answers_504_when_the_server_is_silent("axum");
+}
+
+#[test]
+fn actix_example_answers_504_when_the_smtp_server_is_silent() {
+    answers_504_when_the_server_is_silent("actix");
 }
 
 #[test]

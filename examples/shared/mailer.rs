@@ -2,7 +2,7 @@
 //! for any framework: a pooled SMTP transport from `SMTP_URL`, the welcome mail, and replies
 //! threaded from the parent's headers. The apps only map requests and errors to HTTP.
 
-use std::{env, error::Error};
+use std::{env, error::Error, time::Duration};
 
 use letterhead::{
     message::{header::ContentType, Mailbox},
@@ -42,10 +42,14 @@ pub struct Sent {
     pub references: Option<String>,
 }
 
-/// Why a mail was not sent: the request's fault (HTTP 400) or the SMTP server's (502).
+/// Why a mail was not sent: the request's fault (HTTP 400), the SMTP server's (502), or a
+/// server that did not answer within the transport's timeout (504).
 pub enum MailError {
     Input(String),
     Smtp(String),
+    /// A step of the SMTP session timed out. After the final dot the server may have taken
+    /// the message: the text says so, and the client should not blindly send again.
+    Timeout(String),
 }
 
 impl From<letterhead::Error> for MailError {
@@ -75,8 +79,16 @@ impl Mailer {
         let url =
             env::var("SMTP_URL").map_err(|_| "SMTP_URL is not set, e.g. smtp://127.0.0.1:25")?;
         let from = env::var("MAIL_FROM").unwrap_or_else(|_| "Example App <app@example.com>".into());
+        // Every step of an SMTP session is bounded: a silent server costs a request at most
+        // SMTP_TIMEOUT_SECS (default 10) per step, never a hung handler.
+        let timeout = match env::var("SMTP_TIMEOUT_SECS") {
+            Ok(s) => Duration::from_secs(s.parse().map_err(|e| format!("SMTP_TIMEOUT_SECS: {e}"))?),
+            Err(_) => Duration::from_secs(10),
+        };
         Ok(Mailer {
-            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?.build(),
+            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?
+                .timeout(Some(timeout))
+                .build(),
             from: from.parse()?,
         })
     }
@@ -116,10 +128,13 @@ impl Mailer {
             in_reply_to: header("In-Reply-To"),
             references: header("References"),
         };
-        self.transport
-            .send(email)
-            .await
-            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        self.transport.send(email).await.map_err(|e| {
+            if e.is_timeout() {
+                MailError::Timeout(e.to_string())
+            } else {
+                MailError::Smtp(e.to_string())
+            }
+        })?;
         Ok(sent)
     }
 }

@@ -1,13 +1,17 @@
 //! Transports: lettre's transport module, with an `AsyncTransport` whose `send` takes a
-//! letterhead [`Message`](crate::Message) by value.
+//! letterhead [`Message`](crate::Message) by value, SMTP transports whose every step is
+//! bounded ([`smtp`]), and opt-in retries around any transport ([`retry`]).
 //!
-//! Every lettre transport (`SmtpTransport`, `AsyncSmtpTransport`, `FileTransport`,
-//! `SendmailTransport`, the stubs) is lettre's own, at the same path. The sync
-//! [`Transport`] trait is lettre's too: its `send(&Message)` accepts `&letterhead::Message`
-//! through `Deref`.
+//! `FileTransport`, `SendmailTransport` and the stubs are lettre's own, at the same paths.
+//! The SMTP transports are letterhead's, with lettre's API. The sync [`Transport`] trait is
+//! lettre's: its `send(&Message)` accepts `&letterhead::Message` through `Deref`.
 
 #[doc(no_inline)]
 pub use lettre::transport::*;
+
+pub mod retry;
+#[cfg(feature = "smtp-transport")]
+pub mod smtp;
 
 #[cfg(any(feature = "tokio1", feature = "async-std1"))]
 mod asynchronous {
