@@ -149,10 +149,14 @@ fn check_resets(outcomes: &[Outcome], blocking: bool) {
             o.point,
             o.error
         );
-        assert_eq!(
-            o.error.step(),
-            Some(expected_step(o.point, blocking)),
-            "reset at {:?}: {}",
+        // A server that resets the connection as soon as it accepts it may be seen to do so
+        // while the client is still completing its connect (the RST arrives before the
+        // connect's readiness is polled: `SO_ERROR` then says EPIPE or ECONNRESET).
+        let step = o.error.step();
+        assert!(
+            step == Some(expected_step(o.point, blocking))
+                || (o.point == Point::Greeting && step == Some(Step::Connect)),
+            "reset at {:?}: {} (step {step:?})",
             o.point,
             o.error
         );

@@ -132,7 +132,12 @@ async fn reply_dripping_a_byte_a_second_fails_within_the_timeout() {
 async fn reset_at_each_step_fails_at_that_step() {
     for (point, error, elapsed) in each(|_| Act::Reset).await {
         assert!(!error.is_timeout(), "{point:?}: {error:?}");
-        assert_eq!(error.step(), Some(step(point)), "{point:?}: {error}");
+        // A reset right after the accept may be seen while the connect is still completing.
+        assert!(
+            error.step() == Some(step(point))
+                || (point == Point::Greeting && error.step() == Some(Step::Connect)),
+            "{point:?}: {error}"
+        );
         assert!(elapsed < TIMEOUT, "{point:?}: {elapsed:?}");
         assert_eq!(error.is_delivery_unknown(), point == Point::DataEnd);
     }
