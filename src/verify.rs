@@ -98,7 +98,7 @@ fn check(
     let (mut start, mut line) = (0, 1);
     loop {
         // The line runs to the next CR; a CR is only ever the start of CRLF + space or tab.
-        let end = encoded[start..].find('\r').map_or(b.len(), |p| start + p);
+        let end = memchr::memchr(b'\r', &b[start..]).map_or(b.len(), |p| start + p);
         let text = &encoded[start..end];
         let len = text.len() + if line == 1 { name.len() + 2 } else { 0 };
         if len > HARD_LINE_LIMIT {
