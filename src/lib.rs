@@ -56,6 +56,8 @@ pub mod message;
 #[cfg(feature = "builder")]
 mod mime;
 pub mod msgid;
+#[cfg(feature = "oauth2")]
+pub mod oauth2;
 #[cfg(feature = "builder")]
 pub mod policy;
 mod random;

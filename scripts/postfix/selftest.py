@@ -6,16 +6,21 @@
     python3 scripts/postfix/selftest.py --lifecycle   # + stop/start/crash
 
 Talks real SMTP to the fixture with the standard library only (smtplib,
-ssl, email) and checks what the fixture promises: delivery of everything
-into one Maildir, the Office 365 style "554 5.6.0 Corrupt message content"
-rejections, the submission port's STARTTLS + AUTH PLAIN/LOGIN rules, and
-(--lifecycle, needs root) that stop / start keep the Maildir and that a
-crashed instance restarts. Ends with "N passed, M failed"; exit status 1 if
-anything failed.
+ssl, email, hmac, hashlib, json) and checks what the fixture promises:
+delivery of everything into one Maildir, the Office 365 style "554 5.6.0
+Corrupt message content" rejections, the submission port's STARTTLS + AUTH
+PLAIN/LOGIN rules, the OAuth 2.0 port's AUTH XOAUTH2 / OAUTHBEARER with
+HS256 JWTs made here with the fixture's key (good, expired, wrong key, ...,
+and the exact failure exchange), and (--lifecycle, needs root) that stop /
+start keep the Maildir and that a crashed instance (Postfix or Dovecot)
+restarts. Ends with "N passed, M failed"; exit status 1 if anything failed.
 """
 
 import argparse
 import base64
+import hashlib
+import hmac
+import json
 import os
 import smtplib
 import socket
@@ -37,6 +42,13 @@ MAILDIR = os.environ.get("FIXTURE_MAILDIR", os.path.join(FIXTURE_DIR, "Maildir")
 CA_CERT = os.environ.get("FIXTURE_CA_CERT", os.path.join(FIXTURE_DIR, "tls", "ca.pem"))
 USER = os.environ.get("FIXTURE_USER", "app@fixture.test")
 PASSWORD = os.environ.get("FIXTURE_PASSWORD", "fixture-password")
+# The OAuth 2.0 port (Dovecot); FIXTURE_DOVECOT=0: not there, its checks are skipped.
+DOVECOT = os.environ.get("FIXTURE_DOVECOT", "1") == "1"
+OAUTH_PORT = int(os.environ.get("FIXTURE_OAUTH_PORT", "2588"))
+OAUTH_KEY = os.environ.get("FIXTURE_OAUTH_KEY", os.path.join(
+    os.path.dirname(os.path.dirname(HERE)), "tests", "keys", "oauth2-hs256.key"))
+OAUTH_USER = os.environ.get("FIXTURE_OAUTH_USER", "app@fixture.test")
+OAUTH_ISSUER = os.environ.get("FIXTURE_OAUTH_ISSUER", "https://oauth2.fixture.test")
 
 HOST = "127.0.0.1"
 SENDER = "app@fixture.test"
@@ -224,7 +236,8 @@ def postfix_masters():
 def fixture(cmd):
     # The instance under test, whatever the caller's shell exported.
     env = dict(os.environ, LETTERHEAD_FIXTURE_DIR=FIXTURE_DIR,
-               FIXTURE_SMTP_PORT=str(SMTP_PORT), FIXTURE_SUBMISSION_PORT=str(SUBMISSION_PORT))
+               FIXTURE_SMTP_PORT=str(SMTP_PORT), FIXTURE_SUBMISSION_PORT=str(SUBMISSION_PORT),
+               FIXTURE_OAUTH_PORT=str(OAUTH_PORT), FIXTURE_DOVECOT="1" if DOVECOT else "0")
     return subprocess.run([FIXTURE, cmd], capture_output=True, text=True, timeout=120, env=env)
 
 
@@ -467,6 +480,207 @@ def submission_checks():
     run("submission: TLS by IP", tls_by_ip)
 
 
+# ------------------------------------------------------------ OAuth port --
+
+def oauth_key():
+    """The HS256 key: the octets that FIXTURE_OAUTH_KEY's base64 text decodes to."""
+    with open(OAUTH_KEY, "rb") as fh:
+        return base64.b64decode(b"".join(fh.read().split()), validate=True)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_jwt(claims=None, header=None, key=None, lifetime=600, drop=()):
+    """An HS256 JWT as the fixture accepts it, unless changed by the arguments:
+    header {"alg":"HS256","typ":"JWT"} (no "kid"), claims iss, sub, iat, exp
+    (no "azp"); claims: added/overridden; drop: claim names to leave out."""
+    now = int(time.time())
+    body = {"iss": OAUTH_ISSUER, "sub": OAUTH_USER, "iat": now, "exp": now + lifetime}
+    body.update(claims or {})
+    for name in drop:
+        body.pop(name, None)
+    head = header if header is not None else {"alg": "HS256", "typ": "JWT"}
+    signing_input = "%s.%s" % (b64url(json.dumps(head, separators=(",", ":")).encode()),
+                               b64url(json.dumps(body, separators=(",", ":")).encode()))
+    sig = hmac.new(oauth_key() if key is None else key, signing_input.encode("ascii"),
+                   hashlib.sha256).digest()
+    return signing_input + "." + b64url(sig)
+
+
+def initial_response(mech, token, user=None):
+    user = OAUTH_USER if user is None else user
+    if mech == "XOAUTH2":
+        text = "user=%s\x01auth=Bearer %s\x01\x01" % (user, token)
+    else:  # OAUTHBEARER, RFC 7628: gs2 header "n,a=<authzid>,"
+        text = "n,a=%s,\x01auth=Bearer %s\x01\x01" % (user, token)
+    return base64.b64encode(text.encode()).decode("ascii")
+
+
+# What a failed token gets: a 334 error challenge first (base64 JSON, Dovecot's).
+OAUTH_CHALLENGE = {
+    "XOAUTH2": {"status": "401", "schemes": "bearer", "scope": "mail"},
+    "OAUTHBEARER": {"status": "invalid_token"},
+}
+# The client's answer to it: an empty line (XOAUTH2), "\x01" (RFC 7628 3.2.3).
+OAUTH_ACK = {"XOAUTH2": "", "OAUTHBEARER": base64.b64encode(b"\x01").decode()}
+OAUTH_FAIL = (535, b"5.7.8 Error: authentication failed: (reason unavailable)")
+
+
+def oauth_session():
+    conn = connect(OAUTH_PORT)
+    starttls(conn)
+    return conn
+
+
+def oauth_auth(conn, mech, token, user=None):
+    return conn.docmd("AUTH", "%s %s" % (mech, initial_response(mech, token, user)))
+
+
+def expect_refused(name, conn, mech, reply):
+    """A refused token: 334 <JSON> challenge, the client's ack, then 535 5.7.8."""
+    code, resp = reply
+    if code != 334:
+        return check(name, False, "expected a 334 challenge, got %d %r" % (code, resp))
+    try:
+        challenge = json.loads(base64.b64decode(resp))
+    except ValueError as exc:
+        return check(name, False, "334 not base64 JSON: %r (%s)" % (resp, exc))
+    if not check(name + ": 334 challenge %s" % json.dumps(OAUTH_CHALLENGE[mech]),
+                 challenge == OAUTH_CHALLENGE[mech], challenge):
+        return False
+    reply = conn.docmd(OAUTH_ACK[mech])
+    return check(name + ": then %d %s" % (OAUTH_FAIL[0], OAUTH_FAIL[1].decode()),
+                 reply == OAUTH_FAIL, reply)
+
+
+def oauth_checks():
+    p = OAUTH_PORT
+
+    def before_tls():
+        conn = connect(p)
+        try:
+            check("oauth: STARTTLS offered before TLS", conn.has_extn("starttls"),
+                  conn.ehlo_resp)
+            check("oauth: AUTH not offered before TLS", not conn.has_extn("auth"),
+                  conn.ehlo_resp)
+            code, resp = conn.mail(SENDER)
+            check("oauth: MAIL before TLS refused (530)", code == 530, (code, resp))
+        finally:
+            conn.close()
+    run("oauth: before TLS", before_tls)
+
+    def mechanisms():
+        conn = oauth_session()
+        try:
+            mechs = sorted(conn.esmtp_features.get("auth", "").upper().split())
+            check("oauth: AUTH offers exactly OAUTHBEARER XOAUTH2 after STARTTLS",
+                  mechs == ["OAUTHBEARER", "XOAUTH2"], conn.esmtp_features)
+            t = token()
+            code, resp = transaction(conn, message(t))
+            check("oauth: MAIL FROM without AUTH -> 530 5.7.57",
+                  code == 530 and resp.startswith(b"5.7.57 "), (code, resp))
+        finally:
+            conn.quit()
+    run("oauth: mechanisms", mechanisms)
+
+    def good(mech):
+        conn = oauth_session()
+        try:
+            reply = oauth_auth(conn, mech, make_jwt())
+            check("oauth: AUTH %s with a good token -> 235 2.7.0" % mech,
+                  reply[0] == 235 and reply[1].startswith(b"2.7.0"), reply)
+            t = token()
+            sent = transaction(conn, message(t))
+        finally:
+            conn.quit()
+        expect_delivered("oauth: AUTH %s then send delivered" % mech, t, sent)
+    run("oauth: XOAUTH2", lambda: good("XOAUTH2"))
+    run("oauth: OAUTHBEARER", lambda: good("OAUTHBEARER"))
+
+    now = int(time.time())
+    bad_tokens = [
+        ("expired token (exp 1 h ago)", make_jwt({"iat": now - 7200, "exp": now - 3600})),
+        ("token signed with another key", make_jwt(key=os.urandom(32))),
+        ("token of another user (sub)", make_jwt({"sub": "other@fixture.test"})),
+        ("token of another issuer", make_jwt({"iss": "https://other.example"})),
+        ("token without exp", make_jwt(drop=("exp",))),
+        ("token issued in the future (iat now+60)", make_jwt({"iat": now + 60})),
+    ]
+
+    def refused(mech, what, tok):
+        conn = oauth_session()
+        try:
+            started = time.monotonic()
+            ok = expect_refused("oauth: %s %s" % (mech, what), conn, mech,
+                                oauth_auth(conn, mech, tok))
+            took = time.monotonic() - started
+            t = token()
+            code, resp = transaction(conn, message(t))
+        finally:
+            conn.quit()
+        if ok:
+            check("oauth: ...and MAIL FROM after it -> 530", code == 530, (code, resp))
+        # Dovecot's auth penalty is off (dovecot.conf.in): no growing delay per failure.
+        check("oauth: ...refused within 2 s (no auth penalty): %.2fs" % took, took < 2.0, took)
+    for mech in ("XOAUTH2", "OAUTHBEARER"):
+        for what, tok in bad_tokens:
+            run("oauth: %s %s" % (mech, what), lambda m=mech, w=what, t=tok: refused(m, w, t))
+
+    def cancel(mech):
+        conn = oauth_session()
+        try:
+            code, _ = oauth_auth(conn, mech, make_jwt(key=os.urandom(32)))
+            reply = conn.docmd("*")
+        finally:
+            conn.quit()
+        check("oauth: %s: '*' in answer to the 334 -> 501 5.7.0 Authentication aborted"
+              % mech, code == 334 and reply == (501, b"5.7.0 Authentication aborted"),
+              (code, reply))
+    run("oauth: XOAUTH2 cancel", lambda: cancel("XOAUTH2"))
+    run("oauth: OAUTHBEARER cancel", lambda: cancel("OAUTHBEARER"))
+
+    def retry_same_session():
+        conn = oauth_session()
+        try:
+            expect_refused("oauth: retry: 1st AUTH XOAUTH2 with an expired token", conn,
+                           "XOAUTH2", oauth_auth(conn, "XOAUTH2",
+                                                 make_jwt({"iat": now - 100, "exp": now - 10})))
+            reply = oauth_auth(conn, "XOAUTH2", make_jwt())
+            check("oauth: retry: 2nd AUTH in the same session, good token -> 235",
+                  reply[0] == 235, reply)
+            t = token()
+            sent = transaction(conn, message(t))
+        finally:
+            conn.quit()
+        expect_delivered("oauth: retry: then send delivered", t, sent)
+    run("oauth: retry after a failure", retry_same_session)
+
+    def no_initial_response():
+        conn = oauth_session()
+        try:
+            code, resp = conn.docmd("AUTH", "OAUTHBEARER")
+            reply = conn.docmd(initial_response("OAUTHBEARER", make_jwt()))
+        finally:
+            conn.quit()
+        check("oauth: AUTH OAUTHBEARER without initial response: '334 ' then 235",
+              (code, resp) == (334, b"") and reply[0] == 235, ((code, resp), reply))
+    run("oauth: no initial response", no_initial_response)
+
+    def long_token():
+        tok = make_jwt({"pad": "x" * 3000})  # Office 365's tokens: 1.5-2.5k characters
+        line = "AUTH XOAUTH2 " + initial_response("XOAUTH2", tok)
+        conn = oauth_session()
+        try:
+            reply = conn.docmd(line)
+        finally:
+            conn.quit()
+        check("oauth: %d-char token in a %d-octet AUTH line -> 235 (line_length_limit)"
+              % (len(tok), len(line)), reply[0] == 235, reply)
+    run("oauth: long token", long_token)
+
+
 # ------------------------------------------------------------- lifecycle --
 
 def lifecycle_checks():
@@ -481,6 +695,8 @@ def lifecycle_checks():
     check("lifecycle: stop exits 0", r.returncode == 0, r.stderr)
     check("lifecycle: smtp port closed after stop", not port_open(SMTP_PORT))
     check("lifecycle: submission port closed after stop", not port_open(SUBMISSION_PORT))
+    if DOVECOT:
+        check("lifecycle: oauth port closed after stop", not port_open(OAUTH_PORT))
     check("lifecycle: no fixture process left after stop", not instance_processes(),
           instance_processes())
     check("lifecycle: no postfix master process (pgrep -f) after stop",
@@ -516,6 +732,36 @@ def lifecycle_checks():
                      send(SMTP_PORT, message(t3)))
     check("lifecycle: Maildir kept across crash", delivered(t, timeout=0) is not None)
 
+    if not DOVECOT:
+        return
+    expect_delivered("lifecycle: oauth delivery works after the restarts",
+                     *oauth_send_one("XOAUTH2"))
+    # Dovecot dies: status says so, start restarts the instance.
+    with open(os.path.join(FIXTURE_DIR, "dovecot", "master.pid")) as fh:
+        dpid = int(fh.read().split()[0])
+    os.kill(dpid, 9)
+    time.sleep(0.5)
+    r = fixture("status")
+    check("lifecycle: status exits 1 when dovecot is gone", r.returncode == 1, r.stderr)
+    r = fixture("start")
+    check("lifecycle: start after dovecot was SIGKILLed exits 0", r.returncode == 0, r.stderr)
+    check("lifecycle: status exits 0 again", fixture("status").returncode == 0)
+    expect_delivered("lifecycle: oauth delivery works after dovecot crash restart",
+                     *oauth_send_one("OAUTHBEARER"))
+
+
+def oauth_send_one(mech):
+    """(token, reply) of one message sent through the OAuth port."""
+    conn = oauth_session()
+    try:
+        code, resp = oauth_auth(conn, mech, make_jwt())
+        if code != 235:
+            return None, (code, resp)
+        t = token()
+        return t, transaction(conn, message(t))
+    finally:
+        conn.quit()
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -523,14 +769,19 @@ def main():
                     help="also stop/start/crash the fixture (root; leaves it running)")
     args = ap.parse_args()
 
-    print("fixture: %s smtp=%d submission=%d maildir=%s user=%s" % (
-        FIXTURE_DIR, SMTP_PORT, SUBMISSION_PORT, MAILDIR, USER), flush=True)
-    if not (port_open(SMTP_PORT) and port_open(SUBMISSION_PORT)):
+    print("fixture: %s smtp=%d submission=%d %s maildir=%s user=%s" % (
+        FIXTURE_DIR, SMTP_PORT, SUBMISSION_PORT,
+        "oauth=%d (user %s, key %s)" % (OAUTH_PORT, OAUTH_USER, OAUTH_KEY) if DOVECOT
+        else "oauth=off (FIXTURE_DOVECOT=0)", MAILDIR, USER), flush=True)
+    if not (port_open(SMTP_PORT) and port_open(SUBMISSION_PORT)
+            and (not DOVECOT or port_open(OAUTH_PORT))):
         check("fixture is running", False,
               'start it first: eval "$(scripts/postfix-fixture start)"')
     else:
         plain_checks()
         submission_checks()
+        if DOVECOT:
+            oauth_checks()
         if args.lifecycle:
             lifecycle_checks()
 

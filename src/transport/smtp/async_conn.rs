@@ -120,6 +120,9 @@ fn tls_on<E: Executor>() -> bool {
 pub(crate) struct AsyncConn {
     stream: BufReader<AsyncNetworkStream>,
     server_info: ServerInfo,
+    /// The last EHLO reply: lettre's `ServerInfo` keeps only the mechanisms it knows.
+    #[cfg(feature = "oauth2")]
+    ehlo: Option<Response>,
 }
 
 impl std::fmt::Debug for AsyncConn {
@@ -140,6 +143,37 @@ pub(crate) async fn open<E: Executor>(
         timeout: info.timeout,
         cap,
     };
+    #[cfg(feature = "oauth2")]
+    if let Some((user, tokens)) = &info.oauth2 {
+        // A refused token is dropped and the connection opened once more with a new one.
+        let mut refused = false;
+        loop {
+            let token = bounded::<E, _, _>(Step::Token, limits, async {
+                tokens.token().await.map_err(Error::token)
+            })
+            .await?;
+            let mut conn = connect::<E>(info, limits).await?;
+            match bounded::<E, _, _>(Step::Auth, limits, conn.oauth2(user, token.secret())).await {
+                Ok(()) => return Ok(conn),
+                Err(e) if e.is_refused() && !refused => {
+                    refused = true;
+                    tokens.refused(&token);
+                    conn.quit::<E>(limits).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let mut conn = connect::<E>(info, limits).await?;
+    if let Some(credentials) = &info.credentials {
+        let mechanisms = &info.authentication;
+        bounded::<E, _, _>(Step::Auth, limits, conn.auth(mechanisms, credentials)).await?;
+    }
+    Ok(conn)
+}
+
+/// Connect, implicit TLS, greeting, EHLO, STARTTLS and EHLO again.
+async fn connect<E: Executor>(info: &SmtpInfo, limits: Limits) -> Result<AsyncConn, Error> {
     let connect_timeout = limits
         .deadline()
         .map(|d| d.saturating_duration_since(Instant::now()));
@@ -164,6 +198,8 @@ pub(crate) async fn open<E: Executor>(
     let mut conn = AsyncConn {
         stream: BufReader::new(stream),
         server_info: ServerInfo::default(),
+        #[cfg(feature = "oauth2")]
+        ehlo: None,
     };
     bounded::<E, _, _>(Step::Greeting, limits, conn.read_reply()).await?;
     bounded::<E, _, _>(Step::Ehlo, limits, conn.ehlo(&info.hello_name)).await?;
@@ -196,11 +232,6 @@ pub(crate) async fn open<E: Executor>(
             bounded::<E, _, _>(Step::Ehlo, limits, conn.ehlo(&info.hello_name)).await?;
         }
     }
-
-    if let Some(credentials) = &info.credentials {
-        let mechanisms = &info.authentication;
-        bounded::<E, _, _>(Step::Auth, limits, conn.auth(mechanisms, credentials)).await?;
-    }
     Ok(conn)
 }
 
@@ -226,6 +257,26 @@ impl AsyncConn {
     async fn ehlo(&mut self, hello_name: &ClientId) -> Result<(), Error> {
         let response = self.command(Ehlo::new(hello_name.clone())).await?;
         self.server_info = ServerInfo::from_response(&response)?;
+        #[cfg(feature = "oauth2")]
+        {
+            self.ehlo = Some(response);
+        }
+        Ok(())
+    }
+
+    /// AUTH with an OAuth2 access token (XOAUTH2 or OAUTHBEARER).
+    #[cfg(feature = "oauth2")]
+    async fn oauth2(&mut self, user: &str, token: &str) -> Result<(), Error> {
+        use crate::oauth2::sasl::{Exchange, Mechanism};
+        let ehlo = self
+            .ehlo
+            .as_ref()
+            .ok_or_else(|| Error::client("AUTH before EHLO"))?;
+        let mut exchange = Exchange::new(Mechanism::offered(ehlo)?, user, token)?;
+        let mut line = exchange.command();
+        while let Some(next) = exchange.next(self.command(&line).await)? {
+            line = next;
+        }
         Ok(())
     }
 

@@ -20,6 +20,33 @@ macro_rules! builder_methods {
             self
         }
 
+        /// Authenticate as `user` with OAuth2 access tokens from `tokens` (feature `oauth2`),
+        /// by OAUTHBEARER where the server offers it, else XOAUTH2; used instead of
+        /// [`credentials`](Self::credentials) and [`authentication`](Self::authentication).
+        ///
+        /// Each new connection gets a current token; when the server refuses one, the
+        /// transport fetches a new token and opens the connection once more. See
+        /// [`oauth2`](crate::oauth2).
+        ///
+        /// ```
+        /// use letterhead::{oauth2::TokenSource, SmtpTransport};
+        ///
+        /// let mailer = SmtpTransport::starttls_relay("smtp.gmail.com")?
+        ///     .oauth2("app@example.com", TokenSource::fixed("ya29.a0Af..."))
+        ///     .build();
+        /// # let _ = mailer;
+        /// # Ok::<(), letterhead::transport::smtp::Error>(())
+        /// ```
+        #[cfg(feature = "oauth2")]
+        pub fn oauth2(
+            mut self,
+            user: impl Into<String>,
+            tokens: crate::oauth2::TokenSource,
+        ) -> Self {
+            self.info.oauth2 = Some((user.into(), tokens));
+            self
+        }
+
         /// Set the authentication mechanism to use
         pub fn authentication(
             mut self,

@@ -39,6 +39,9 @@ pub enum Step {
     Ehlo,
     /// The STARTTLS command and its reply (RFC 3207).
     StartTls,
+    /// Getting an OAuth2 access token from the transport's token source (feature `oauth2`),
+    /// before AUTH.
+    Token,
     /// AUTH and its challenges (RFC 4954).
     Auth,
     /// MAIL FROM and its reply.
@@ -74,6 +77,7 @@ impl Step {
             Step::Greeting => "greeting",
             Step::Ehlo => "EHLO",
             Step::StartTls => "STARTTLS",
+            Step::Token => "OAuth2 token",
             Step::Auth => "AUTH",
             Step::Mail => "MAIL FROM",
             Step::Rcpt => "RCPT TO",
@@ -119,6 +123,10 @@ struct Inner {
     /// The server closed the connection mid-reply (lettre calls it an "incomplete
     /// response"): a lost connection for retries.
     lost: bool,
+    /// The server refused the credentials (a `535`, or an OAuth2 error challenge).
+    refused: bool,
+    /// What the server said besides its reply: the JSON of an OAuth2 error challenge.
+    reason: Option<String>,
     source: Option<BoxError>,
 }
 
@@ -135,6 +143,9 @@ enum Kind {
     Timeout,
     /// An error lettre made; its methods answer.
     Lettre(lettre::transport::smtp::Error),
+    /// No OAuth2 access token could be had.
+    #[cfg(feature = "oauth2")]
+    Token(crate::oauth2::Error),
 }
 
 /// The source of a timeout error: an `io::Error` of kind `TimedOut`, as lettre's own
@@ -157,6 +168,8 @@ impl Error {
                 step: None,
                 unknown: false,
                 lost: false,
+                refused: false,
+                reason: None,
                 source,
             }),
         }
@@ -179,6 +192,48 @@ impl Error {
         let mut e = Error::new(Kind::Response, Some("incomplete response".into()));
         e.inner.lost = true;
         e
+    }
+
+    /// The server refused the credentials: `reason` is what its OAuth2 error challenge said.
+    #[cfg(feature = "oauth2")]
+    pub(crate) fn refused(mut self, reason: Option<String>) -> Error {
+        self.inner.refused = true;
+        self.inner.reason = reason;
+        self
+    }
+
+    /// Whether the server refused the credentials (a `535`, or an OAuth2 error challenge).
+    #[cfg(feature = "oauth2")]
+    pub(crate) fn is_refused(&self) -> bool {
+        self.inner.refused || self.status().is_some_and(|c| c.to_string() == "535")
+    }
+
+    /// No OAuth2 access token could be had.
+    #[cfg(feature = "oauth2")]
+    pub(crate) fn token(e: crate::oauth2::Error) -> Error {
+        Error::new(Kind::Token(e), None).at(Step::Token)
+    }
+
+    /// Why no OAuth2 access token could be had, when that is what went wrong (the token
+    /// endpoint refused the client, could not be reached, ...).
+    ///
+    /// ```
+    /// fn explain(e: &letterhead::transport::smtp::Error) -> String {
+    ///     match e.oauth2() {
+    ///         Some(letterhead::oauth2::Error::Refused { error, .. }) => {
+    ///             format!("the identity platform refused the app: {error}")
+    ///         }
+    ///         _ => e.to_string(),
+    ///     }
+    /// }
+    /// # let _ = explain;
+    /// ```
+    #[cfg(feature = "oauth2")]
+    pub fn oauth2(&self) -> Option<&crate::oauth2::Error> {
+        match &self.inner.kind {
+            Kind::Token(e) => Some(e),
+            _ => None,
+        }
     }
 
     fn lettre(&self) -> Option<&lettre::transport::smtp::Error> {
@@ -456,9 +511,14 @@ impl fmt::Display for Error {
             Kind::Permanent(code) => write!(f, "permanent error ({code})")?,
             Kind::Timeout => f.write_str("timed out")?,
             Kind::Lettre(e) => fmt::Display::fmt(e, f)?,
+            #[cfg(feature = "oauth2")]
+            Kind::Token(e) => write!(f, "no OAuth2 access token: {e}")?,
         }
         if let Some(e) = &self.inner.source {
             write!(f, ": {e}")?;
+        }
+        if let Some(reason) = &self.inner.reason {
+            write!(f, "; the server's reason: {reason}")?;
         }
         if let (Some(step), false) = (self.inner.step, matches!(self.inner.kind, Kind::Timeout)) {
             write!(f, " (at {step})")?;
@@ -475,6 +535,8 @@ impl StdError for Error {
         match &self.inner.kind {
             // lettre's error speaks for itself: its own source comes next.
             Kind::Lettre(e) => e.source(),
+            #[cfg(feature = "oauth2")]
+            Kind::Token(e) => Some(e),
             _ => self.inner.source.as_ref().map(|e| {
                 let r: &(dyn StdError + 'static) = &**e;
                 r

@@ -41,6 +41,10 @@ pub(crate) struct SmtpInfo {
     pub(crate) authentication: Vec<Mechanism>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) timeout: Option<Duration>,
+    /// OAuth2: the user to authenticate as and where its tokens come from. Set, it is used
+    /// instead of `credentials`.
+    #[cfg(feature = "oauth2")]
+    pub(crate) oauth2: Option<(String, crate::oauth2::TokenSource)>,
 }
 
 impl SmtpInfo {
@@ -53,6 +57,8 @@ impl SmtpInfo {
             authentication: DEFAULT_MECHANISMS.into(),
             timeout: Some(DEFAULT_TIMEOUT),
             tls: Tls::None,
+            #[cfg(feature = "oauth2")]
+            oauth2: None,
         }
     }
 }

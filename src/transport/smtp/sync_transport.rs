@@ -262,6 +262,68 @@ impl Worker<'_> {
     }
 
     fn open(&mut self, info: &SmtpInfo, limits: Limits) -> Result<SmtpConnection, Error> {
+        #[cfg(feature = "oauth2")]
+        if let Some((user, tokens)) = &info.oauth2 {
+            // A refused token is dropped and the connection opened once more with a new one.
+            let mut refused = false;
+            loop {
+                record(self.progress, Step::Token, limits.deadline());
+                let token = tokens.token_blocking().map_err(Error::token)?;
+                let mut conn = self.connect(info, limits)?;
+                match self.oauth2(&mut conn, limits, info, user, token.secret()) {
+                    Ok(()) => return Ok(conn),
+                    Err(e) if e.is_refused() && !refused => {
+                        refused = true;
+                        tokens.refused(&token);
+                        let _ = self.step(&mut conn, Step::Quit, limits, |c| c.quit());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let mut conn = self.connect(info, limits)?;
+        if let Some(credentials) = &info.credentials {
+            let mechanisms = &info.authentication;
+            self.step(&mut conn, Step::Auth, limits, |c| {
+                c.auth(mechanisms, credentials)
+            })?;
+        }
+        Ok(conn)
+    }
+
+    /// AUTH with an OAuth2 access token (XOAUTH2 or OAUTHBEARER), after an EHLO that tells
+    /// the mechanisms (lettre's `ServerInfo` keeps only those it knows).
+    #[cfg(feature = "oauth2")]
+    fn oauth2(
+        &mut self,
+        conn: &mut SmtpConnection,
+        limits: Limits,
+        info: &SmtpInfo,
+        user: &str,
+        token: &str,
+    ) -> Result<(), Error> {
+        use crate::oauth2::sasl::{Exchange, Mechanism};
+        use lettre::transport::smtp::commands::Ehlo;
+        let deadline = limits.deadline();
+        let started = record(self.progress, Step::Auth, deadline);
+        set_timeout(conn, deadline);
+        let lettre = |e| from_lettre(e, Step::Auth, started, deadline);
+        let run = |conn: &mut SmtpConnection| -> Result<(), Error> {
+            let ehlo = conn
+                .command(Ehlo::new(info.hello_name.clone()))
+                .map_err(lettre)?;
+            let mut exchange = Exchange::new(Mechanism::offered(&ehlo)?, user, token)?;
+            let mut line = exchange.command();
+            while let Some(next) = exchange.next(conn.command(&line).map_err(lettre))? {
+                line = next;
+            }
+            Ok(())
+        };
+        run(conn).map_err(|e| if e.step().is_none() { e.at(Step::Auth) } else { e })
+    }
+
+    /// Connect (TCP, implicit TLS, greeting, EHLO), STARTTLS.
+    fn connect(&mut self, info: &SmtpInfo, limits: Limits) -> Result<SmtpConnection, Error> {
         let deadline = limits.deadline();
         let started = record(self.progress, Step::Connect, deadline);
         #[allow(clippy::match_single_binding)]
@@ -292,12 +354,6 @@ impl Worker<'_> {
                 let hello = &info.hello_name;
                 self.step(&mut conn, Step::StartTls, limits, |c| c.starttls(p, hello))?;
             }
-        }
-        if let Some(credentials) = &info.credentials {
-            let mechanisms = &info.authentication;
-            self.step(&mut conn, Step::Auth, limits, |c| {
-                c.auth(mechanisms, credentials)
-            })?;
         }
         Ok(conn)
     }

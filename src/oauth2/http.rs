@@ -1,0 +1,311 @@
+//! The token endpoint over HTTP (RFC 6749 sections 5.1 and 5.2), by ureq, with lettre's TLS.
+
+use std::time::Duration;
+
+use super::{source::AccessToken, Error};
+
+/// The default bound on one token request.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A token response is a few kilobytes; more is not one.
+const MAX_BODY: u64 = 1 << 20;
+
+/// A token endpoint: its URL (`https`, or `http` on a loopback address) and timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    url: String,
+    timeout: Duration,
+}
+
+/// What a successful token response holds.
+pub(crate) struct Answer {
+    pub(crate) token: AccessToken,
+    pub(crate) refresh_token: Option<String>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(url: String) -> Result<Endpoint, Error> {
+        let parsed = url::Url::parse(&url)
+            .map_err(|e| Error::setting("token endpoint", format!("{url:?}: {e}")))?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match parsed.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(Error::setting(
+                    "token endpoint",
+                    format!("{url:?}: plain http is for loopback addresses only; use https"),
+                ))
+            }
+            other => {
+                return Err(Error::setting(
+                    "token endpoint",
+                    format!("{url:?}: the scheme {other:?} is not http or https"),
+                ))
+            }
+        }
+        Ok(Endpoint {
+            url,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Endpoint {
+        self.timeout = timeout;
+        self
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// POSTs the form and reads the token response.
+    pub(crate) fn post(&self, form: &[(&str, &str)]) -> Result<Answer, Error> {
+        let unreachable = |reason: String| Error::Unreachable {
+            url: self.url.clone(),
+            reason,
+        };
+        let mut config = ureq::Agent::config_builder()
+            .timeout_global(Some(self.timeout))
+            .http_status_as_error(false)
+            // A redirect would carry the client secret elsewhere.
+            .max_redirects(0);
+        if self.url.starts_with("https:") {
+            config = config.tls_config(tls::config().map_err(|e| unreachable(e.to_owned()))?);
+        }
+        let agent: ureq::Agent = config.build().into();
+        let mut response = agent
+            .post(&self.url)
+            .header("Accept", "application/json")
+            .send_form(form.iter().copied())
+            .map_err(|e| unreachable(e.to_string()))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .map_err(|e| unreachable(e.to_string()))?;
+        self.answer(status, &body)
+    }
+
+    /// The token response `body` with HTTP `status`.
+    fn answer(&self, status: u16, body: &str) -> Result<Answer, Error> {
+        let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+        let field = |name: &str| -> Option<String> {
+            json.as_ref()?
+                .get(name)?
+                .as_str()
+                .map(str::to_owned)
+                .filter(|s| !s.is_empty())
+        };
+        if !(200..300).contains(&status) {
+            return Err(Error::Refused {
+                url: self.url.clone(),
+                status,
+                error: field("error").unwrap_or_else(|| start_of(body)),
+                description: field("error_description"),
+            });
+        }
+        let bad = |reason: &str| Error::BadResponse {
+            url: self.url.clone(),
+            reason: reason.to_owned(),
+        };
+        if json.is_none() {
+            return Err(bad(&format!("not JSON: {}", start_of(body))));
+        }
+        let token = field("access_token").ok_or_else(|| bad("no access_token"))?;
+        if let Some(kind) = field("token_type") {
+            if !kind.eq_ignore_ascii_case("bearer") {
+                return Err(bad(&format!("token_type {kind:?} is not Bearer")));
+            }
+        }
+        if !super::sasl::is_b64token(&token) {
+            return Err(bad(
+                "the access_token has characters a Bearer token cannot have (RFC 6750 b64token)",
+            ));
+        }
+        // A number (RFC 6749), or a string of digits (Microsoft's v1 endpoint).
+        let expires_in = match json.as_ref().and_then(|j| j.get("expires_in")) {
+            None => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .ok_or_else(|| bad(&format!("expires_in {v} is not a number of seconds")))?,
+            ),
+        };
+        Ok(Answer {
+            token: AccessToken::new(token, expires_in.map(Duration::from_secs)),
+            refresh_token: field("refresh_token"),
+        })
+    }
+}
+
+/// The start of a body that is not a JSON error, for the error message.
+fn start_of(body: &str) -> String {
+    let body = body.trim();
+    let mut end = body.len().min(200);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text: String = body[..end]
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// TLS for the token endpoint, as lettre is built: native-tls with the platform's roots, or
+/// rustls with lettre's crypto provider and roots.
+mod tls {
+    #[allow(unused_imports)]
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+
+    #[cfg(feature = "native-tls")]
+    pub(super) fn config() -> Result<TlsConfig, &'static str> {
+        Ok(TlsConfig::builder()
+            .provider(TlsProvider::NativeTls)
+            .root_certs(RootCerts::PlatformVerifier)
+            .build())
+    }
+
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    pub(super) fn config() -> Result<TlsConfig, &'static str> {
+        use std::sync::Arc;
+        #[allow(unused_mut, unused_assignments)]
+        let mut provider = rustls::crypto::CryptoProvider::get_default().cloned();
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            provider = Some(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        }
+        #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+        {
+            provider = Some(Arc::new(rustls::crypto::ring::default_provider()));
+        }
+        let provider = provider.ok_or(
+            "rustls has no crypto provider: turn on lettre's `ring` or `aws-lc-rs` feature, \
+             or install a process default (CryptoProvider::install_default)",
+        )?;
+        Ok(TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(provider)
+            .root_certs(roots()?)
+            .build())
+    }
+
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    fn roots() -> Result<RootCerts, &'static str> {
+        #[cfg(feature = "webpki-roots")]
+        return Ok(RootCerts::WebPki);
+        #[cfg(all(feature = "rustls-platform-verifier", not(feature = "webpki-roots")))]
+        return Ok(RootCerts::PlatformVerifier);
+        #[cfg(all(
+            feature = "rustls-native-certs",
+            not(feature = "webpki-roots"),
+            not(feature = "rustls-platform-verifier")
+        ))]
+        {
+            let loaded = rustls_native_certs::load_native_certs();
+            if loaded.certs.is_empty() {
+                return Err("no root certificates found on this system (rustls-native-certs)");
+            }
+            let certs: Vec<_> = loaded
+                .certs
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                .collect();
+            return Ok(RootCerts::new_with_certs(&certs));
+        }
+        #[allow(unreachable_code)]
+        Err("rustls has no root certificates: turn on lettre's `webpki-roots`, \
+             `rustls-native-certs` or `rustls-platform-verifier` feature")
+    }
+
+    #[cfg(not(any(feature = "native-tls", feature = "rustls")))]
+    pub(super) fn config() -> Result<TlsConfig, &'static str> {
+        Err("no TLS for an https token endpoint: the oauth2 feature uses lettre's \
+             `native-tls` or `rustls` (with `ring` or `aws-lc-rs`)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new("http://127.0.0.1:9/token".into()).unwrap()
+    }
+
+    #[test]
+    fn urls() {
+        for ok in [
+            "https://login.microsoftonline.com/x/oauth2/v2.0/token",
+            "http://localhost:8080/t",
+            "http://127.0.0.1/t",
+            "http://[::1]:80/t",
+        ] {
+            assert!(Endpoint::new(ok.into()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://idp.example/token",
+            "ftp://127.0.0.1/t",
+            "login.example/token",
+        ] {
+            let e = Endpoint::new(bad.into()).unwrap_err();
+            assert!(e.to_string().starts_with("OAuth2 setting token endpoint"), "{e}");
+        }
+    }
+
+    #[test]
+    fn answers() {
+        let a = endpoint()
+            .answer(
+                200,
+                r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0.eyJ1.c2ln"}"#,
+            )
+            .unwrap();
+        assert_eq!(a.token.secret(), "eyJ0.eyJ1.c2ln");
+        assert!(a.token.expires_at().is_some() && a.refresh_token.is_none());
+        let a = endpoint()
+            .answer(
+                200,
+                r#"{"access_token":"t","expires_in":"3600","refresh_token":"r2"}"#,
+            )
+            .unwrap();
+        assert_eq!(a.refresh_token.as_deref(), Some("r2"));
+
+        let e = endpoint()
+            .answer(
+                401,
+                r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#,
+            )
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "token endpoint http://127.0.0.1:9/token refused the request (HTTP 401): \
+             invalid_client (AADSTS7000215: Invalid client secret provided.)"
+        );
+        let e = endpoint().answer(502, "<html>\r\nBad gateway").err().unwrap();
+        assert!(e.to_string().ends_with("(HTTP 502): <html>  Bad gateway"), "{e}");
+        for (body, why) in [
+            ("{}", "no access_token"),
+            (r#"{"access_token":"t","token_type":"mac"}"#, "is not Bearer"),
+            (r#"{"access_token":"a b"}"#, "b64token"),
+            (r#"{"access_token":"a\r\nBcc: x"}"#, "b64token"),
+            (r#"{"access_token":"t","expires_in":-1}"#, "expires_in"),
+            ("ok", "not JSON"),
+        ] {
+            let e = endpoint().answer(200, body).err().unwrap();
+            assert!(e.to_string().contains(why), "{body}: {e}");
+        }
+    }
+}

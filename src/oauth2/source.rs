@@ -1,0 +1,332 @@
+//! The token cache: one token, refreshed before it expires, one fetch at a time.
+//!
+//! A fetch runs on the thread that asks for a token first (`token_blocking`) or on a thread
+//! of its own (`token`, so that no executor thread blocks on HTTP and Tokio and async-std
+//! work alike). Whoever asks while a fetch is in flight waits for that fetch: on the condvar
+//! (blocking) or with its waker registered (async). A token fetched once an hour makes the
+//! thread's cost nothing next to the request.
+
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Condvar, Mutex, MutexGuard},
+    task::{Context, Poll, Waker},
+    time::{Duration, Instant},
+};
+
+use super::{grant::Grant, Error};
+
+/// An OAuth2 access token and when it expires.
+///
+/// Its `Debug` form never shows the secret.
+///
+/// ```
+/// use std::time::Duration;
+/// use letterhead::oauth2::AccessToken;
+///
+/// let token = AccessToken::new("eyJ0eXAi...", Some(Duration::from_secs(3600)));
+/// assert_eq!(token.secret(), "eyJ0eXAi...");
+/// assert!(token.expires_at().is_some());
+/// assert!(!format!("{token:?}").contains("eyJ"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    secret: String,
+    obtained: Instant,
+    expires_at: Option<Instant>,
+}
+
+impl AccessToken {
+    /// A token that expires `expires_in` from now (`None`: its expiry is not known; it is
+    /// used until a server refuses it).
+    pub fn new(secret: impl Into<String>, expires_in: Option<Duration>) -> AccessToken {
+        let obtained = Instant::now();
+        AccessToken {
+            secret: secret.into(),
+            obtained,
+            expires_at: expires_in.map(|d| obtained + d),
+        }
+    }
+
+    /// The token itself, as sent in `auth=Bearer <token>`.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// When it expires, if known.
+    pub fn expires_at(&self) -> Option<Instant> {
+        self.expires_at
+    }
+
+    /// Whether it is still good at `now` with `margin` to spare: the margin is at most half
+    /// the token's lifetime, so that a token that lives 10 seconds is used for 5.
+    fn fresh(&self, now: Instant, margin: Duration) -> bool {
+        match self.expires_at {
+            None => true,
+            Some(at) => {
+                let margin = margin.min(at.saturating_duration_since(self.obtained) / 2);
+                now + margin < at
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// The default refresh margin: a token is replaced once less than this is left of it.
+const DEFAULT_MARGIN: Duration = Duration::from_secs(300);
+
+/// Access tokens for SMTP AUTH: from a [`Grant`], cached, refreshed before they expire, one
+/// fetch at a time. Clones share the cache.
+///
+/// A token counts as due when less than the margin is left of it (5 minutes by default,
+/// never more than half the token's lifetime). Whoever asks for a token while a fetch is in
+/// flight waits for that fetch and gets its token, or its error; the next ask after an
+/// error fetches again. Clones share the cache and the setting.
+///
+/// ```
+/// use letterhead::oauth2::TokenSource;
+///
+/// let tokens = TokenSource::fixed("ya29.a0Af...");
+/// assert_eq!(tokens.token_blocking()?.secret(), "ya29.a0Af...");
+/// # Ok::<(), letterhead::oauth2::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenSource {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    grant: Box<dyn Grant>,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+struct State {
+    margin: Duration,
+    token: Option<AccessToken>,
+    /// A fetch is in flight.
+    fetching: bool,
+    /// How many fetches have ended; `outcome` is the last one's.
+    ended: u64,
+    outcome: Option<Result<AccessToken, Error>>,
+    wakers: Vec<Waker>,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("TokenSource")
+            .field("grant", &self.shared.grant)
+            .field("margin", &state.margin)
+            .field("token", &state.token)
+            .field("fetching", &state.fetching)
+            .finish()
+    }
+}
+
+/// A grant that hands out one token, forever.
+#[derive(Debug)]
+struct Fixed(AccessToken);
+
+impl Grant for Fixed {
+    fn fetch(&self) -> Result<AccessToken, Error> {
+        Ok(self.0.clone())
+    }
+}
+
+impl TokenSource {
+    /// Tokens from `grant`: [`ClientCredentials`](super::ClientCredentials),
+    /// [`RefreshToken`](super::RefreshToken) or the application's own [`Grant`].
+    ///
+    /// ```
+    /// use letterhead::oauth2::{RefreshToken, TokenSource};
+    ///
+    /// let tokens = TokenSource::new(RefreshToken::google(
+    ///     "1234.apps.googleusercontent.com",
+    ///     "client-secret",
+    ///     "1//0g-refresh-token",
+    /// )?);
+    /// # let _ = tokens;
+    /// # Ok::<(), letterhead::oauth2::Error>(())
+    /// ```
+    pub fn new(grant: impl Grant) -> TokenSource {
+        TokenSource {
+            shared: Arc::new(Shared {
+                grant: Box::new(grant),
+                state: Mutex::new(State {
+                    margin: DEFAULT_MARGIN,
+                    token: None,
+                    fetching: false,
+                    ended: 0,
+                    outcome: None,
+                    wakers: Vec::new(),
+                }),
+                done: Condvar::new(),
+            }),
+        }
+    }
+
+    /// One token that never changes (lettre's `Mechanism::Xoauth2` with the token as the
+    /// password): for a token the application gets and renews by itself.
+    ///
+    /// ```
+    /// let tokens = letterhead::oauth2::TokenSource::fixed("ya29.a0Af...");
+    /// # let _ = tokens;
+    /// ```
+    pub fn fixed(token: impl Into<String>) -> TokenSource {
+        TokenSource::new(Fixed(AccessToken::new(token, None)))
+    }
+
+    /// Replaces tokens once less than `margin` is left of them (5 minutes by default; never
+    /// more than half a token's lifetime). Clones share the setting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use letterhead::oauth2::TokenSource;
+    ///
+    /// let tokens = TokenSource::fixed("t").margin(Duration::from_secs(60));
+    /// # let _ = tokens;
+    /// ```
+    pub fn margin(self, margin: Duration) -> TokenSource {
+        self.lock().margin = margin;
+        self
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A current token, waiting on this thread for a fetch when one is due: for the
+    /// blocking [`SmtpTransport`](crate::SmtpTransport) and code without an executor.
+    pub fn token_blocking(&self) -> Result<AccessToken, Error> {
+        let mut state = self.lock();
+        loop {
+            if let Some(token) = self.cached(&state) {
+                return Ok(token);
+            }
+            if state.fetching {
+                let ended = state.ended;
+                while state.ended == ended {
+                    state = self
+                        .shared
+                        .done
+                        .wait(state)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+                // That fetch's token, fresh or not: a grant whose tokens are born due must
+                // not make every ask fetch again and again.
+                if let Some(outcome) = &state.outcome {
+                    return outcome.clone();
+                }
+                continue;
+            }
+            state.fetching = true;
+            drop(state);
+            let outcome = self.shared.grant.fetch();
+            self.finish(outcome.clone());
+            return outcome;
+        }
+    }
+
+    /// A current token; when one is due the fetch runs on a thread of its own, so the
+    /// executor is never blocked: for the async transports.
+    pub fn token(&self) -> TokenFuture {
+        TokenFuture {
+            source: self.clone(),
+            waiting_for: None,
+        }
+    }
+
+    /// Drops `token` from the cache if it is still the cached one: a server refused it, so
+    /// the next ask fetches a new one.
+    pub(crate) fn refused(&self, token: &AccessToken) {
+        let mut state = self.lock();
+        if state.token.as_ref() == Some(token) {
+            state.token = None;
+        }
+    }
+
+    fn cached(&self, state: &State) -> Option<AccessToken> {
+        state
+            .token
+            .as_ref()
+            .filter(|t| t.fresh(Instant::now(), state.margin))
+            .cloned()
+    }
+
+    fn finish(&self, outcome: Result<AccessToken, Error>) {
+        let wakers = {
+            let mut state = self.lock();
+            if let Ok(token) = &outcome {
+                state.token = Some(token.clone());
+            }
+            state.outcome = Some(outcome);
+            state.fetching = false;
+            state.ended += 1;
+            std::mem::take(&mut state.wakers)
+        };
+        self.shared.done.notify_all();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// The future of [`TokenSource::token`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct TokenFuture {
+    source: TokenSource,
+    /// The count of ended fetches when this future began waiting for one.
+    waiting_for: Option<u64>,
+}
+
+impl Future for TokenFuture {
+    type Output = Result<AccessToken, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let source = self.source.clone();
+        let mut state = source.lock();
+        if let Some(ended) = self.waiting_for {
+            if state.ended != ended {
+                self.waiting_for = None;
+                if let Some(outcome) = &state.outcome {
+                    return Poll::Ready(outcome.clone());
+                }
+            }
+        }
+        if let Some(token) = source.cached(&state) {
+            return Poll::Ready(Ok(token));
+        }
+        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            state.wakers.push(cx.waker().clone());
+        }
+        self.waiting_for = Some(state.ended);
+        if !state.fetching {
+            state.fetching = true;
+            drop(state);
+            let fetcher = source.clone();
+            let spawned = std::thread::Builder::new()
+                .name("letterhead-oauth2".into())
+                .spawn(move || {
+                    let outcome = fetcher.shared.grant.fetch();
+                    fetcher.finish(outcome);
+                });
+            if let Err(e) = spawned {
+                source.finish(Err(Error::other(format_args!(
+                    "no thread for the token fetch: {e}"
+                ))));
+            }
+        }
+        Poll::Pending
+    }
+}
