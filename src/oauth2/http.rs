@@ -225,14 +225,18 @@ mod tls {
             return Ok(RootCerts::new_with_certs(&certs));
         }
         #[allow(unreachable_code)]
-        Err("rustls has no root certificates: turn on lettre's `webpki-roots`, \
-             `rustls-native-certs` or `rustls-platform-verifier` feature")
+        Err(
+            "rustls has no root certificates: turn on lettre's `webpki-roots`, \
+             `rustls-native-certs` or `rustls-platform-verifier` feature",
+        )
     }
 
     #[cfg(not(any(feature = "native-tls", feature = "rustls")))]
     pub(super) fn config() -> Result<TlsConfig, &'static str> {
-        Err("no TLS for an https token endpoint: the oauth2 feature uses lettre's \
-             `native-tls` or `rustls` (with `ring` or `aws-lc-rs`)")
+        Err(
+            "no TLS for an https token endpoint: the oauth2 feature uses lettre's \
+             `native-tls` or `rustls` (with `ring` or `aws-lc-rs`)",
+        )
     }
 }
 
@@ -260,7 +264,10 @@ mod tests {
             "login.example/token",
         ] {
             let e = Endpoint::new(bad.into()).unwrap_err();
-            assert!(e.to_string().starts_with("OAuth2 setting token endpoint"), "{e}");
+            assert!(
+                e.to_string().starts_with("OAuth2 setting token endpoint"),
+                "{e}"
+            );
         }
     }
 
@@ -294,11 +301,20 @@ mod tests {
             "token endpoint http://127.0.0.1:9/token refused the request (HTTP 401): \
              invalid_client (AADSTS7000215: Invalid client secret provided.)"
         );
-        let e = endpoint().answer(502, "<html>\r\nBad gateway").err().unwrap();
-        assert!(e.to_string().ends_with("(HTTP 502): <html>  Bad gateway"), "{e}");
+        let e = endpoint()
+            .answer(502, "<html>\r\nBad gateway")
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().ends_with("(HTTP 502): <html>  Bad gateway"),
+            "{e}"
+        );
         for (body, why) in [
             ("{}", "no access_token"),
-            (r#"{"access_token":"t","token_type":"mac"}"#, "is not Bearer"),
+            (
+                r#"{"access_token":"t","token_type":"mac"}"#,
+                "is not Bearer",
+            ),
             (r#"{"access_token":"a b"}"#, "b64token"),
             (r#"{"access_token":"a\r\nBcc: x"}"#, "b64token"),
             (r#"{"access_token":"t","expires_in":-1}"#, "expires_in"),

@@ -75,7 +75,10 @@ pub enum Error {
     /// for a wrong or revoked client secret, `invalid_grant` for a revoked refresh token,
     /// `unauthorized_client`, ... with the endpoint's own description (Microsoft's carries
     /// its `AADSTS` code).
-    #[error("token endpoint {url} refused the request (HTTP {status}): {error}{}", describe(description))]
+    #[error(
+        "token endpoint {url} refused the request (HTTP {status}): {error}{}",
+        describe(description)
+    )]
     Refused {
         /// The token endpoint.
         url: String,

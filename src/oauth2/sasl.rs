@@ -29,8 +29,14 @@ impl Mechanism {
     }
 
     /// The mechanism to use with a server whose EHLO reply is `ehlo`: OAUTHBEARER where it
-    /// is offered, else XOAUTH2.
-    pub(crate) fn offered(ehlo: &Response) -> Result<Mechanism, Error> {
+    /// is offered, else XOAUTH2; XOAUTH2 only when the transport's `authentication` list
+    /// names `Mechanism::Xoauth2` (`chosen`, the transport's list).
+    pub(crate) fn offered(
+        ehlo: &Response,
+        chosen: &[lettre::transport::smtp::authentication::Mechanism],
+    ) -> Result<Mechanism, Error> {
+        let xoauth2_only =
+            chosen.contains(&lettre::transport::smtp::authentication::Mechanism::Xoauth2);
         let mut names: Vec<String> = Vec::new();
         for line in ehlo.message() {
             let upper = line.to_ascii_uppercase();
@@ -43,7 +49,12 @@ impl Mechanism {
             };
             names.extend(rest.split_ascii_whitespace().map(str::to_owned));
         }
-        for mechanism in [Mechanism::OAuthBearer, Mechanism::XOAuth2] {
+        let candidates: &[Mechanism] = if xoauth2_only {
+            &[Mechanism::XOAuth2]
+        } else {
+            &[Mechanism::OAuthBearer, Mechanism::XOAuth2]
+        };
+        for &mechanism in candidates {
             if names.iter().any(|n| n == mechanism.name()) {
                 return Ok(mechanism);
             }
@@ -52,6 +63,12 @@ impl Mechanism {
             "the server offers no AUTH; OAuth2 needs XOAUTH2 or OAUTHBEARER \
              (on port 587, after STARTTLS)"
                 .to_owned()
+        } else if xoauth2_only {
+            format!(
+                "the transport's authentication is Mechanism::Xoauth2, but the server \
+                 does not offer XOAUTH2 (AUTH {})",
+                names.join(" ")
+            )
         } else {
             format!(
                 "the server offers neither XOAUTH2 nor OAUTHBEARER (AUTH {})",
@@ -222,24 +239,66 @@ mod tests {
         s.parse().unwrap()
     }
 
+    use lettre::transport::smtp::authentication::Mechanism as Chosen;
+
+    /// The transport's default `authentication` list.
+    const DEFAULT: &[Chosen] = &[Chosen::Plain, Chosen::Login];
+
     #[test]
     fn the_mechanism_is_oauthbearer_where_offered() {
         let gmail = reply("250-smtp.gmail.com at your service\r\n250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH\r\n250 SMTPUTF8\r\n");
-        assert_eq!(Mechanism::offered(&gmail).unwrap(), Mechanism::OAuthBearer);
+        assert_eq!(
+            Mechanism::offered(&gmail, DEFAULT).unwrap(),
+            Mechanism::OAuthBearer
+        );
         let o365 = reply("250-x.outlook.office365.com Hello\r\n250-SIZE 157286400\r\n250-AUTH LOGIN XOAUTH2\r\n250 SMTPUTF8\r\n");
-        assert_eq!(Mechanism::offered(&o365).unwrap(), Mechanism::XOAuth2);
+        assert_eq!(
+            Mechanism::offered(&o365, DEFAULT).unwrap(),
+            Mechanism::XOAuth2
+        );
         let old = reply("250-mx\r\n250 AUTH=xoauth2\r\n");
-        assert_eq!(Mechanism::offered(&old).unwrap(), Mechanism::XOAuth2);
+        assert_eq!(
+            Mechanism::offered(&old, DEFAULT).unwrap(),
+            Mechanism::XOAuth2
+        );
         let plain = reply("250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
-        let e = Mechanism::offered(&plain).unwrap_err().to_string();
-        assert!(e.contains("neither XOAUTH2 nor OAUTHBEARER (AUTH PLAIN LOGIN)"), "{e}");
+        let e = Mechanism::offered(&plain, DEFAULT).unwrap_err().to_string();
+        assert!(
+            e.contains("neither XOAUTH2 nor OAUTHBEARER (AUTH PLAIN LOGIN)"),
+            "{e}"
+        );
+        // `authentication(vec![Mechanism::Xoauth2])`, as lettre apps set it: XOAUTH2 only.
+        assert_eq!(
+            Mechanism::offered(&gmail, &[Chosen::Xoauth2]).unwrap(),
+            Mechanism::XOAuth2
+        );
+        let bearer_only = reply("250-mx\r\n250 AUTH OAUTHBEARER\r\n");
+        assert_eq!(
+            Mechanism::offered(&bearer_only, DEFAULT).unwrap(),
+            Mechanism::OAuthBearer
+        );
+        let e = Mechanism::offered(&bearer_only, &[Chosen::Xoauth2])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("does not offer XOAUTH2 (AUTH OAUTHBEARER)"),
+            "{e}"
+        );
         let none = reply("250-mx\r\n250 STARTTLS\r\n");
-        assert!(Mechanism::offered(&none).unwrap_err().to_string().contains("no AUTH"));
+        assert!(Mechanism::offered(&none, DEFAULT)
+            .unwrap_err()
+            .to_string()
+            .contains("no AUTH"));
     }
 
     #[test]
     fn the_client_messages_are_the_specs() {
-        let x = Exchange::new(Mechanism::XOAuth2, "someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg").unwrap();
+        let x = Exchange::new(
+            Mechanism::XOAuth2,
+            "someuser@example.com",
+            "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
+        )
+        .unwrap();
         // Google's example (xoauth2-protocol), base64 of user=...^Aauth=Bearer ...^A^A.
         assert_eq!(
             x.command(),
@@ -247,13 +306,22 @@ mod tests {
         );
         assert_eq!(x.abort(), "\r\n");
         // RFC 7628 section 4.1's message, with the optional host and port left out.
-        let b = Exchange::new(Mechanism::OAuthBearer, "user@example.com", "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==").unwrap();
+        let b = Exchange::new(
+            Mechanism::OAuthBearer,
+            "user@example.com",
+            "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
+        )
+        .unwrap();
         let line = b.command();
-        let sent = STANDARD.decode(line.trim_end().rsplit(' ').next().unwrap()).unwrap();
+        let sent = STANDARD
+            .decode(line.trim_end().rsplit(' ').next().unwrap())
+            .unwrap();
         assert_eq!(sent, b"n,a=user@example.com,\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01");
         assert_eq!(b.abort(), "AQ==\r\n");
         let escaped = Exchange::new(Mechanism::OAuthBearer, "a,b=c", "t").unwrap();
-        let sent = STANDARD.decode(escaped.command().trim_end().rsplit(' ').next().unwrap()).unwrap();
+        let sent = STANDARD
+            .decode(escaped.command().trim_end().rsplit(' ').next().unwrap())
+            .unwrap();
         assert!(sent.starts_with(b"n,a=a=2Cb=3Dc,\x01"));
     }
 
@@ -271,10 +339,16 @@ mod tests {
     #[test]
     fn nothing_breaks_the_framing() {
         for token in ["", "a b", "a\x01b", "a\r\nQUIT", "=", "tök"] {
-            assert!(Exchange::new(Mechanism::XOAuth2, "u", token).is_err(), "{token:?}");
+            assert!(
+                Exchange::new(Mechanism::XOAuth2, "u", token).is_err(),
+                "{token:?}"
+            );
         }
         for user in ["", "u\x01", "u\r\nRSET"] {
-            assert!(Exchange::new(Mechanism::XOAuth2, user, "t").is_err(), "{user:?}");
+            assert!(
+                Exchange::new(Mechanism::XOAuth2, user, "t").is_err(),
+                "{user:?}"
+            );
         }
         assert!(is_b64token("a-._~+/Z9=="));
     }
@@ -287,13 +361,20 @@ mod tests {
             challenge_reason(&c),
             r#"{"status":"invalid_token","scope":"example_scope","openid-configuration":"https://example.com/.well-known/openid-configuration"}"#
         );
-        assert_eq!(challenge_reason(&reply("334 not base64!\r\n")), "not base64!");
+        assert_eq!(
+            challenge_reason(&reply("334 not base64!\r\n")),
+            "not base64!"
+        );
     }
 
     #[test]
     fn the_replies_lead_the_exchange() {
         let mut x = Exchange::new(Mechanism::OAuthBearer, "u@example.com", "t").unwrap();
-        assert_eq!(x.next(Ok(reply("235 2.7.0 Authentication successful\r\n"))).unwrap(), None);
+        assert_eq!(
+            x.next(Ok(reply("235 2.7.0 Authentication successful\r\n")))
+                .unwrap(),
+            None
+        );
 
         // An error challenge: the client ends it, the final reply is the refusal with the reason.
         let mut x = Exchange::new(Mechanism::OAuthBearer, "u@example.com", "t").unwrap();

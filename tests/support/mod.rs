@@ -36,6 +36,21 @@ pub struct Fixture {
     pub password: String,
     /// OpenDKIM verifies on the plain port (`FIXTURE_OPENDKIM=1`, the default).
     pub opendkim: bool,
+    /// The OAuth 2.0 submission port (`FIXTURE_DOVECOT=1`, the default).
+    pub oauth: Option<OAuthPort>,
+}
+
+/// The fixture's OAuth 2.0 submission port: STARTTLS, then AUTH XOAUTH2 or OAUTHBEARER with
+/// an HS256 JWT (scripts/postfix/README.md, "The token").
+#[derive(Debug, Clone)]
+pub struct OAuthPort {
+    pub port: u16,
+    /// The file with the signing key, one line of base64.
+    pub key: PathBuf,
+    /// The user name for AUTH, and the token's `sub`.
+    pub user: String,
+    /// The token's `iss`.
+    pub issuer: String,
 }
 
 const VARS: [&str; 8] = [
@@ -94,12 +109,22 @@ impl Fixture {
             user: var("FIXTURE_USER"),
             password: var("FIXTURE_PASSWORD"),
             opendkim: std::env::var("FIXTURE_OPENDKIM").as_deref() == Ok("1"),
+            oauth: (std::env::var("FIXTURE_DOVECOT").as_deref() == Ok("1")).then(|| OAuthPort {
+                port: port("FIXTURE_OAUTH_PORT"),
+                key: var("FIXTURE_OAUTH_KEY").into(),
+                user: var("FIXTURE_OAUTH_USER"),
+                issuer: var("FIXTURE_OAUTH_ISSUER"),
+            }),
         };
+        let oauth_port = fixture.oauth.as_ref().map(|o| o.port);
         for p in [
             fixture.smtp_port,
             fixture.submission_port,
             fixture.ascii_port,
-        ] {
+        ]
+        .into_iter()
+        .chain(oauth_port)
+        {
             assert!(
                 TcpStream::connect(("127.0.0.1", p)).is_ok(),
                 "{test}: the fixture's environment is set but 127.0.0.1:{p} refuses \
@@ -107,6 +132,24 @@ impl Fixture {
             );
         }
         Some(fixture)
+    }
+
+    /// The OAuth 2.0 port, or `None` (after a printed notice) when the fixture runs without
+    /// Dovecot (`FIXTURE_DOVECOT=0`) and `LETTERHEAD_REQUIRE_FIXTURE` is not `1`.
+    pub fn oauth_port(&self, test: &str) -> Option<&OAuthPort> {
+        if self.oauth.is_none() {
+            let required = std::env::var("LETTERHEAD_REQUIRE_FIXTURE").as_deref() == Ok("1");
+            assert!(
+                !required,
+                "{test}: LETTERHEAD_REQUIRE_FIXTURE=1 but the fixture runs without its OAuth \
+                 2.0 port (FIXTURE_DOVECOT is not 1): {HOW_TO_START}"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: needs the fixture's OAuth 2.0 port (FIXTURE_DOVECOT=1)"
+            );
+        }
+        self.oauth.as_ref()
     }
 
     /// `plain` for the plain SMTP port, `smtp://127.0.0.1:PORT`, as `SMTP_URL`.
@@ -135,6 +178,14 @@ impl Fixture {
             .env("FIXTURE_SMTP_PORT", self.smtp_port.to_string())
             .env("FIXTURE_SUBMISSION_PORT", self.submission_port.to_string())
             .env("FIXTURE_ASCII_PORT", self.ascii_port.to_string())
+            .env(
+                "FIXTURE_DOVECOT",
+                if self.oauth.is_some() { "1" } else { "0" },
+            )
+            .env(
+                "FIXTURE_OAUTH_PORT",
+                self.oauth.as_ref().map_or(2588, |o| o.port).to_string(),
+            )
             // `wait` after a few thousand messages: more than the default 60 s if need be.
             .env("FIXTURE_WAIT_TIMEOUT", "600")
             .output()

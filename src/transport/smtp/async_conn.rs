@@ -153,11 +153,21 @@ pub(crate) async fn open<E: Executor>(
             })
             .await?;
             let mut conn = connect::<E>(info, limits).await?;
-            match bounded::<E, _, _>(Step::Auth, limits, conn.oauth2(user, token.secret())).await {
+            match bounded::<E, _, _>(
+                Step::Auth,
+                limits,
+                conn.oauth2(&info.authentication, user, token.secret()),
+            )
+            .await
+            {
                 Ok(()) => return Ok(conn),
-                Err(e) if e.is_refused() && !refused => {
-                    refused = true;
+                Err(e) if e.is_refused() => {
+                    // Never again, on this connection or the next.
                     tokens.refused(&token);
+                    if refused {
+                        return Err(e);
+                    }
+                    refused = true;
                     conn.quit::<E>(limits).await;
                 }
                 Err(e) => return Err(e),
@@ -266,13 +276,18 @@ impl AsyncConn {
 
     /// AUTH with an OAuth2 access token (XOAUTH2 or OAUTHBEARER).
     #[cfg(feature = "oauth2")]
-    async fn oauth2(&mut self, user: &str, token: &str) -> Result<(), Error> {
+    async fn oauth2(
+        &mut self,
+        chosen: &[lettre::transport::smtp::authentication::Mechanism],
+        user: &str,
+        token: &str,
+    ) -> Result<(), Error> {
         use crate::oauth2::sasl::{Exchange, Mechanism};
         let ehlo = self
             .ehlo
             .as_ref()
             .ok_or_else(|| Error::client("AUTH before EHLO"))?;
-        let mut exchange = Exchange::new(Mechanism::offered(ehlo)?, user, token)?;
+        let mut exchange = Exchange::new(Mechanism::offered(ehlo, chosen)?, user, token)?;
         let mut line = exchange.command();
         while let Some(next) = exchange.next(self.command(&line).await)? {
             line = next;

@@ -22,7 +22,9 @@ macro_rules! builder_methods {
 
         /// Authenticate as `user` with OAuth2 access tokens from `tokens` (feature `oauth2`),
         /// by OAUTHBEARER where the server offers it, else XOAUTH2; used instead of
-        /// [`credentials`](Self::credentials) and [`authentication`](Self::authentication).
+        /// [`credentials`](Self::credentials). With
+        /// [`authentication`](Self::authentication)`(vec![Mechanism::Xoauth2])`, as lettre
+        /// code for Office 365 has it, XOAUTH2 only.
         ///
         /// Each new connection gets a current token; when the server refuses one, the
         /// transport fetches a new token and opens the connection once more. See

@@ -535,8 +535,9 @@ impl StdError for Error {
         match &self.inner.kind {
             // lettre's error speaks for itself: its own source comes next.
             Kind::Lettre(e) => e.source(),
+            // Its text is in this error's: nothing more to tell.
             #[cfg(feature = "oauth2")]
-            Kind::Token(e) => Some(e),
+            Kind::Token(e) => e.source(),
             _ => self.inner.source.as_ref().map(|e| {
                 let r: &(dyn StdError + 'static) = &**e;
                 r

@@ -272,9 +272,13 @@ impl Worker<'_> {
                 let mut conn = self.connect(info, limits)?;
                 match self.oauth2(&mut conn, limits, info, user, token.secret()) {
                     Ok(()) => return Ok(conn),
-                    Err(e) if e.is_refused() && !refused => {
-                        refused = true;
+                    Err(e) if e.is_refused() => {
+                        // Never again, on this connection or the next.
                         tokens.refused(&token);
+                        if refused {
+                            return Err(e);
+                        }
+                        refused = true;
                         let _ = self.step(&mut conn, Step::Quit, limits, |c| c.quit());
                     }
                     Err(e) => return Err(e),
@@ -312,14 +316,24 @@ impl Worker<'_> {
             let ehlo = conn
                 .command(Ehlo::new(info.hello_name.clone()))
                 .map_err(lettre)?;
-            let mut exchange = Exchange::new(Mechanism::offered(&ehlo)?, user, token)?;
+            let mut exchange = Exchange::new(
+                Mechanism::offered(&ehlo, &info.authentication)?,
+                user,
+                token,
+            )?;
             let mut line = exchange.command();
             while let Some(next) = exchange.next(conn.command(&line).map_err(lettre))? {
                 line = next;
             }
             Ok(())
         };
-        run(conn).map_err(|e| if e.step().is_none() { e.at(Step::Auth) } else { e })
+        run(conn).map_err(|e| {
+            if e.step().is_none() {
+                e.at(Step::Auth)
+            } else {
+                e
+            }
+        })
     }
 
     /// Connect (TCP, implicit TLS, greeting, EHLO), STARTTLS.
