@@ -344,7 +344,7 @@ fn a_token_refused_once_is_replaced_and_the_send_goes() {
     tokens.token_blocking().expect("a first token");
     endpoint.set_key(TokenEndpoint::fixture_key(&port.key));
     let mailer = sync_mailer(&fixture, &port, tokens);
-    let m = message(&port, format!("{tag}"));
+    let m = message(&port, tag.to_string());
     mailer
         .send(&m)
         .expect("the send goes with the second token");

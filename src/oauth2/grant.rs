@@ -218,12 +218,12 @@ impl RefreshToken {
         client_secret: impl Into<String>,
         refresh_token: impl Into<String>,
     ) -> Result<RefreshToken, Error> {
-        Ok(RefreshToken::new(
+        RefreshToken::new(
             "https://oauth2.googleapis.com/token",
             client_id,
             refresh_token,
         )?
-        .client_secret(client_secret)?)
+        .client_secret(client_secret)
     }
 
     /// The Microsoft identity platform v2 endpoint of `tenant` (`common`, `organizations`,
