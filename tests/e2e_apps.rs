@@ -11,6 +11,8 @@
 //! the tests print a notice and pass, unless `LETTERHEAD_REQUIRE_FIXTURE=1`.
 
 mod support;
+#[path = "support/token_endpoint.rs"]
+mod token_endpoint;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -23,6 +25,7 @@ use std::{
 
 use serde_json::Value;
 use support::{python_read_ids, run_tag, unfolded, Delivered, Fixture};
+use token_endpoint::TokenEndpoint;
 
 /// The app tests count SMTP sessions in the fixture's log: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -416,6 +419,7 @@ fn office365_example_sends_through_starttls_and_auth() {
         .env("MAIL_TO", "colleague@fixture.test")
         .env("PARENT_MESSAGE_ID", "<CAF9a7kq3@mx.büro.example>")
         .env_remove("MESSAGE_ID_DOMAIN")
+        .env_remove("O365_CLIENT_ID")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -446,4 +450,82 @@ fn office365_example_sends_through_starttls_and_auth() {
         String::from_utf8_lossy(&out.stderr).contains("SMTP_USER is not set"),
         "{out:?}"
     );
+    let out = Command::new(example("office365"))
+        .env("SMTP_USER", &fixture.user)
+        .env_remove("SMTP_PASSWORD")
+        .env_remove("O365_CLIENT_ID")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("O365_CLIENT_ID is not set"),
+        "{out:?}"
+    );
+}
+
+/// The example's default: OAuth2, a token of the client-credentials grant (from a token
+/// endpoint on loopback instead of the tenant's), on the fixture's OAuth 2.0 port, where
+/// Dovecot checks the token (it offers OAUTHBEARER and XOAUTH2; the transport takes the former).
+#[test]
+fn office365_example_sends_with_an_oauth2_token() {
+    let test = "e2e_apps::office365_oauth2";
+    let Some(fixture) = Fixture::from_env(test) else {
+        return;
+    };
+    let Some(port) = fixture.oauth_port(test) else {
+        return;
+    };
+    let endpoint = TokenEndpoint::start(
+        TokenEndpoint::fixture_key(&port.key),
+        &port.issuer,
+        &port.user,
+    );
+    endpoint.add_client("office365-example", "example-secret");
+    let run = |secret: &str| {
+        Command::new(example("office365"))
+            .env("SMTP_HOST", "localhost")
+            .env("SMTP_PORT", port.port.to_string())
+            .env("SMTP_USER", &port.user)
+            .env("SMTP_CA_CERT", &fixture.ca_cert)
+            .env("MAIL_TO", "colleague@fixture.test")
+            .env("O365_TOKEN_URL", endpoint.url())
+            .env("O365_CLIENT_ID", "office365-example")
+            .env("O365_CLIENT_SECRET", secret)
+            // OAuth2 wins over a password left in the environment.
+            .env("SMTP_PASSWORD", "not-this")
+            .env_remove("O365_TENANT")
+            .env_remove("PARENT_MESSAGE_ID")
+            .env_remove("MESSAGE_ID_DOMAIN")
+            .output()
+            .unwrap()
+    };
+    let out = run("example-secret");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "office365 failed: {out:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = stdout
+        .strip_prefix("sent ")
+        .and_then(|s| s.split(':').next())
+        .unwrap_or_else(|| panic!("office365 printed {stdout:?}"));
+    let d = delivered(&fixture, id);
+    assert_eq!(unfolded(&d.bytes, "From").unwrap(), port.user);
+    let issued = endpoint.issued();
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(issued[0].grant_type, "client_credentials");
+    assert_eq!(
+        issued[0].scope.as_deref(),
+        Some("https://outlook.office365.com/.default")
+    );
+    // A wrong secret: the token endpoint's refusal, with Microsoft's code, and no mail.
+    let out = run("wrong-secret");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid_client") && stderr.contains("AADSTS7000215"),
+        "{stderr}"
+    );
+    assert_eq!(endpoint.issued().len(), 1);
 }
