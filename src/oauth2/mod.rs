@@ -23,9 +23,10 @@
 //!     "00000000-0000-0000-0000-000000000000", // the app registration's client id
 //!     std::env::var("O365_CLIENT_SECRET")?,
 //! )?);
-//! let mailer = AsyncSmtpTransport::<Tokio1Executor>::starttls_relay("smtp.office365.com")?
-//!     .oauth2("app@contoso.com", tokens)
-//!     .build();
+//! let mailer: AsyncSmtpTransport<Tokio1Executor> =
+//!     AsyncSmtpTransport::<Tokio1Executor>::starttls_relay("smtp.office365.com")?
+//!         .oauth2("app@contoso.com", tokens)
+//!         .build();
 //! let email = Message::builder()
 //!     .from("app@contoso.com".parse()?)
 //!     .to("user@example.com".parse()?)
