@@ -75,7 +75,7 @@ impl Endpoint {
             // A redirect would carry the client secret elsewhere.
             .max_redirects(0);
         if self.url.starts_with("https:") {
-            config = config.tls_config(tls::config().map_err(|e| unreachable(e.to_owned()))?);
+            config = tls::apply(config).map_err(|e| unreachable(e.to_owned()))?;
         }
         let agent: ureq::Agent = config.build().into();
         let mut response = agent
@@ -124,7 +124,7 @@ impl Endpoint {
                 return Err(bad(&format!("token_type {kind:?} is not Bearer")));
             }
         }
-        if !super::sasl::is_b64token(&token) {
+        if !super::is_b64token(&token) {
             return Err(bad(
                 "the access_token has characters a Bearer token cannot have (RFC 6750 b64token)",
             ));
@@ -166,11 +166,20 @@ fn start_of(body: &str) -> String {
 /// TLS for the token endpoint, as lettre is built: native-tls with the platform's roots, or
 /// rustls with lettre's crypto provider and roots.
 mod tls {
-    #[allow(unused_imports)]
+    #[cfg(any(feature = "native-tls", feature = "rustls"))]
     use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    use ureq::{config::ConfigBuilder, typestate::AgentScope};
+
+    /// `agent` with TLS for an `https` endpoint.
+    #[cfg(any(feature = "native-tls", feature = "rustls"))]
+    pub(super) fn apply(
+        agent: ConfigBuilder<AgentScope>,
+    ) -> Result<ConfigBuilder<AgentScope>, &'static str> {
+        Ok(agent.tls_config(config()?))
+    }
 
     #[cfg(feature = "native-tls")]
-    pub(super) fn config() -> Result<TlsConfig, &'static str> {
+    fn config() -> Result<TlsConfig, &'static str> {
         Ok(TlsConfig::builder()
             .provider(TlsProvider::NativeTls)
             .root_certs(RootCerts::PlatformVerifier)
@@ -178,17 +187,18 @@ mod tls {
     }
 
     #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-    pub(super) fn config() -> Result<TlsConfig, &'static str> {
-        use std::sync::Arc;
+    fn config() -> Result<TlsConfig, &'static str> {
         #[allow(unused_mut, unused_assignments)]
         let mut provider = rustls::crypto::CryptoProvider::get_default().cloned();
         #[cfg(feature = "aws-lc-rs")]
         {
-            provider = Some(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+            provider = Some(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ));
         }
         #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
         {
-            provider = Some(Arc::new(rustls::crypto::ring::default_provider()));
+            provider = Some(std::sync::Arc::new(rustls::crypto::ring::default_provider()));
         }
         let provider = provider.ok_or(
             "rustls has no crypto provider: turn on lettre's `ring` or `aws-lc-rs` feature, \
@@ -231,8 +241,11 @@ mod tls {
         )
     }
 
+    /// No TLS feature of lettre's that ureq can use (none, or boring-tls only).
     #[cfg(not(any(feature = "native-tls", feature = "rustls")))]
-    pub(super) fn config() -> Result<TlsConfig, &'static str> {
+    pub(super) fn apply(
+        _agent: ConfigBuilder<AgentScope>,
+    ) -> Result<ConfigBuilder<AgentScope>, &'static str> {
         Err(
             "no TLS for an https token endpoint: the oauth2 feature uses lettre's \
              `native-tls` or `rustls` (with `ring` or `aws-lc-rs`)",

@@ -53,7 +53,6 @@
 
 mod grant;
 mod http;
-pub(crate) mod sasl;
 mod source;
 
 pub use grant::{ClientCredentials, Grant, RefreshToken};
@@ -117,6 +116,17 @@ pub enum Error {
     /// An error from a [`Grant`] of the application's own.
     #[error("{0}")]
     Other(String),
+}
+
+/// Whether `token` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"="`. Nothing else can go after `Bearer `, and nothing else (no `\x01`, no
+/// line break) can break the SASL framing or the SMTP line.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 fn describe(description: &Option<String>) -> String {

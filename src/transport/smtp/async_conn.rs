@@ -282,7 +282,7 @@ impl AsyncConn {
         user: &str,
         token: &str,
     ) -> Result<(), Error> {
-        use crate::oauth2::sasl::{Exchange, Mechanism};
+        use super::sasl::{Exchange, Mechanism};
         let ehlo = self
             .ehlo
             .as_ref()

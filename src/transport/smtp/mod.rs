@@ -33,6 +33,8 @@ mod async_transport;
 mod builder;
 mod error;
 mod info;
+#[cfg(feature = "oauth2")]
+mod sasl;
 mod sync_transport;
 #[cfg(any(feature = "native-tls", feature = "rustls", feature = "boring-tls"))]
 mod url;

@@ -306,7 +306,7 @@ impl Worker<'_> {
         user: &str,
         token: &str,
     ) -> Result<(), Error> {
-        use crate::oauth2::sasl::{Exchange, Mechanism};
+        use super::sasl::{Exchange, Mechanism};
         use lettre::transport::smtp::commands::Ehlo;
         let deadline = limits.deadline();
         let started = record(self.progress, Step::Auth, deadline);

@@ -4,7 +4,8 @@
 use base64::{engine::general_purpose::STANDARD, Engine};
 use lettre::transport::smtp::response::Response;
 
-use crate::transport::smtp::Error;
+use super::Error;
+use crate::oauth2::is_b64token;
 
 /// RFC 5321 section 4.5.3.1.4: a command line is at most 512 octets with its CRLF. An
 /// `AUTH` whose initial response would be longer goes without it (RFC 4954 section 4) and
@@ -76,17 +77,6 @@ impl Mechanism {
             )
         }))
     }
-}
-
-/// Whether `token` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
-/// "+" / "/" ) *"="`. Nothing else can go after `Bearer `, and nothing else (no `\x01`, no
-/// line break) can break the SASL framing or the SMTP line.
-pub(crate) fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 /// One AUTH exchange: the client's lines, and what each server reply means. The transports
