@@ -405,6 +405,21 @@ fn actix_example_sends_welcome_and_threaded_replies_pool_shared_by_workers() {
     exercise("actix");
 }
 
+/// The Message-ID the office365 example printed (`sent <ID>: <reply>`); it must have succeeded.
+fn office365_sent(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "office365 failed: {out:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .strip_prefix("sent ")
+        .and_then(|s| s.split(':').next())
+        .unwrap_or_else(|| panic!("office365 printed {stdout:?}"))
+        .to_owned()
+}
+
 #[test]
 fn office365_example_sends_through_starttls_and_auth() {
     let Some(fixture) = Fixture::from_env("e2e_apps::office365") else {
@@ -422,17 +437,7 @@ fn office365_example_sends_through_starttls_and_auth() {
         .env_remove("O365_CLIENT_ID")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "office365 failed: {out:?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = stdout
-        .strip_prefix("sent ")
-        .and_then(|s| s.split(':').next())
-        .unwrap_or_else(|| panic!("office365 printed {stdout:?}"));
-    let d = delivered(&fixture, id);
+    let d = delivered(&fixture, &office365_sent(&out));
     assert_eq!(unfolded(&d.bytes, "In-Reply-To").unwrap(), PARENT_A_LABEL);
     assert_eq!(unfolded(&d.bytes, "From").unwrap(), fixture.user);
     let received = unfolded(&d.bytes, "Received").unwrap();
@@ -500,17 +505,7 @@ fn office365_example_sends_with_an_oauth2_token() {
             .unwrap()
     };
     let out = run("example-secret");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "office365 failed: {out:?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = stdout
-        .strip_prefix("sent ")
-        .and_then(|s| s.split(':').next())
-        .unwrap_or_else(|| panic!("office365 printed {stdout:?}"));
-    let d = delivered(&fixture, id);
+    let d = delivered(&fixture, &office365_sent(&out));
     assert_eq!(unfolded(&d.bytes, "From").unwrap(), port.user);
     let issued = endpoint.issued();
     assert_eq!(issued.len(), 1, "{issued:?}");

@@ -346,3 +346,28 @@ impl Grant for RefreshToken {
         Ok(answer.token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let grant =
+            ClientCredentials::microsoft("contoso.onmicrosoft.com", "app-id", "s3cr3t~value")
+                .unwrap();
+        let shown = format!("{grant:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("app-id") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+
+        let grant = RefreshToken::google("app-id", "s3cr3t~value", "1//0g-refresh").unwrap();
+        let shown = format!("{grant:?}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("1//0g"),
+            "{shown}"
+        );
+    }
+}

@@ -231,9 +231,7 @@ impl TokenSource {
             }
             state.fetching = true;
             drop(state);
-            let outcome = self.shared.grant.fetch();
-            self.finish(outcome.clone());
-            return outcome;
+            return self.fetch();
         }
     }
 
@@ -261,6 +259,16 @@ impl TokenSource {
             .as_ref()
             .filter(|t| t.fresh(Instant::now(), state.margin))
             .cloned()
+    }
+
+    /// Runs the grant (the caller has set `fetching`) and ends the fetch with its outcome. A
+    /// grant that panics ends it with an error, so that nobody waits for it forever.
+    fn fetch(&self) -> Result<AccessToken, Error> {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.shared.grant.fetch()))
+                .unwrap_or_else(|_| Err(Error::other("the token grant panicked")));
+        self.finish(outcome.clone());
+        outcome
     }
 
     fn finish(&self, outcome: Result<AccessToken, Error>) {
@@ -317,10 +325,8 @@ impl Future for TokenFuture {
             let fetcher = source.clone();
             let spawned = std::thread::Builder::new()
                 .name("letterhead-oauth2".into())
-                .spawn(move || {
-                    let outcome = fetcher.shared.grant.fetch();
-                    fetcher.finish(outcome);
-                });
+                // The outcome reaches the waiters through the state.
+                .spawn(move || drop(fetcher.fetch()));
             if let Err(e) = spawned {
                 source.finish(Err(Error::other(format_args!(
                     "no thread for the token fetch: {e}"
@@ -328,5 +334,205 @@ impl Future for TokenFuture {
             }
         }
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::atomic::{AtomicUsize, Ordering},
+        thread,
+    };
+
+    use super::*;
+
+    /// Tokens `t1`, `t2`, ... living `lifetime`, after `delay`; the fetches listed in `fail`
+    /// (1-based) fail, those in `panic` panic.
+    #[derive(Debug, Default)]
+    struct Counting {
+        fetches: AtomicUsize,
+        lifetime: Option<Duration>,
+        delay: Duration,
+        fail: Vec<usize>,
+        panic: Vec<usize>,
+    }
+
+    impl Counting {
+        fn living(lifetime: Duration) -> Counting {
+            Counting {
+                lifetime: Some(lifetime),
+                ..Counting::default()
+            }
+        }
+    }
+
+    impl Grant for Arc<Counting> {
+        fn fetch(&self) -> Result<AccessToken, Error> {
+            let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            thread::sleep(self.delay);
+            if self.panic.contains(&n) {
+                panic!("grant panics on fetch {n}");
+            }
+            if self.fail.contains(&n) {
+                return Err(Error::other(format_args!("fetch {n} fails")));
+            }
+            Ok(AccessToken::new(format!("t{n}"), self.lifetime))
+        }
+    }
+
+    fn source(grant: Counting) -> (TokenSource, Arc<Counting>) {
+        let grant = Arc::new(grant);
+        (TokenSource::new(grant.clone()), grant)
+    }
+
+    fn fetches(grant: &Counting) -> usize {
+        grant.fetches.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_token_is_cached_until_its_margin() {
+        let (tokens, grant) = source(Counting::living(Duration::from_secs(3600)));
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t1");
+        assert_eq!(tokens.clone().token_blocking().unwrap().secret(), "t1");
+        assert_eq!(fetches(&grant), 1);
+
+        // 10 s tokens: the 5-minute margin is capped at half the lifetime, so a new token is
+        // fresh (else every ask would fetch).
+        let (tokens, grant) = source(Counting::living(Duration::from_secs(10)));
+        tokens.token_blocking().unwrap();
+        tokens.token_blocking().unwrap();
+        assert_eq!(fetches(&grant), 1);
+
+        // Tokens born due are fetched on every ask, one after another.
+        let (tokens, grant) = source(Counting::living(Duration::ZERO));
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t1");
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t2");
+        assert_eq!(fetches(&grant), 2);
+    }
+
+    #[test]
+    fn a_short_margin_keeps_a_token_longer() {
+        let (tokens, grant) = source(Counting::living(Duration::from_secs(2)));
+        let tokens = tokens.margin(Duration::from_millis(500));
+        let start = Instant::now();
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t1");
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t1");
+        // Under 500 ms left: due.
+        thread::sleep(Duration::from_millis(1600).saturating_sub(start.elapsed()));
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t2");
+        assert_eq!(fetches(&grant), 2);
+    }
+
+    #[test]
+    fn concurrent_askers_share_one_fetch() {
+        let (tokens, grant) = source(Counting {
+            delay: Duration::from_millis(200),
+            ..Counting::living(Duration::from_secs(3600))
+        });
+        let got: Vec<String> = thread::scope(|s| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| s.spawn(|| tokens.token_blocking().unwrap().secret().to_owned()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(got.iter().all(|t| t == "t1"), "{got:?}");
+        assert_eq!(fetches(&grant), 1);
+    }
+
+    #[test]
+    fn async_askers_share_one_fetch_off_the_executor() {
+        let (tokens, grant) = source(Counting {
+            delay: Duration::from_secs(1),
+            ..Counting::living(Duration::from_secs(3600))
+        });
+        // One executor thread: the fetch must not block it, or the timer below could not
+        // run while it is in flight.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (got, ticked) = runtime.block_on(async {
+            let tasks: Vec<_> = (0..16).map(|_| tokio::spawn(tokens.token())).collect();
+            let started = Instant::now();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let ticked = started.elapsed();
+            let mut got = Vec::new();
+            for task in tasks {
+                got.push(task.await.unwrap().unwrap().secret().to_owned());
+            }
+            (got, ticked)
+        });
+        assert!(got.iter().all(|t| t == "t1"), "{got:?}");
+        assert_eq!(fetches(&grant), 1);
+        assert!(
+            ticked < Duration::from_millis(180),
+            "the executor was blocked: {ticked:?}"
+        );
+    }
+
+    #[test]
+    fn an_error_reaches_every_waiter_and_the_next_ask_fetches_again() {
+        let (tokens, grant) = source(Counting {
+            delay: Duration::from_millis(200),
+            fail: vec![1],
+            ..Counting::living(Duration::from_secs(3600))
+        });
+        let got: Vec<Result<AccessToken, Error>> = thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| tokens.token_blocking()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for outcome in got {
+            assert_eq!(outcome.unwrap_err().to_string(), "fetch 1 fails");
+        }
+        assert_eq!(fetches(&grant), 1);
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t2");
+    }
+
+    #[test]
+    fn a_panicking_grant_is_an_error_not_a_hang() {
+        let (tokens, grant) = source(Counting {
+            panic: vec![1, 2],
+            ..Counting::living(Duration::from_secs(3600))
+        });
+        let err = tokens.token_blocking().unwrap_err();
+        assert_eq!(err.to_string(), "the token grant panicked");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let outcome = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), tokens.token()).await
+        });
+        assert_eq!(
+            outcome.expect("no hang").unwrap_err().to_string(),
+            "the token grant panicked"
+        );
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t3");
+        assert_eq!(fetches(&grant), 3);
+    }
+
+    #[test]
+    fn a_refused_token_leaves_the_cache_but_a_newer_one_stays() {
+        let (tokens, grant) = source(Counting::living(Duration::from_secs(3600)));
+        let first = tokens.token_blocking().unwrap();
+        tokens.refused(&first);
+        let second = tokens.token_blocking().unwrap();
+        assert_eq!(second.secret(), "t2");
+        // A late refusal of the first token (another connection's) keeps the second.
+        tokens.refused(&first);
+        assert_eq!(tokens.token_blocking().unwrap().secret(), "t2");
+        assert_eq!(fetches(&grant), 2);
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let tokens = TokenSource::fixed("ya29.secret-token");
+        tokens.token_blocking().unwrap();
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 }
