@@ -124,6 +124,7 @@ struct Inner {
     /// response"): a lost connection for retries.
     lost: bool,
     /// The server refused the credentials (a `535`, or an OAuth2 error challenge).
+    #[cfg(feature = "oauth2")]
     refused: bool,
     /// What the server said besides its reply: the JSON of an OAuth2 error challenge.
     reason: Option<String>,
@@ -168,6 +169,7 @@ impl Error {
                 step: None,
                 unknown: false,
                 lost: false,
+                #[cfg(feature = "oauth2")]
                 refused: false,
                 reason: None,
                 source,
