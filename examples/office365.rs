@@ -41,7 +41,7 @@
 //! (`tests/e2e_apps.rs` runs it both ways, OAuth2 against the fixture's OAuth 2.0 port with a
 //! token endpoint of its own.)
 
-use std::{env, error::Error};
+use std::{env, error::Error, process::ExitCode};
 
 use letterhead::{
     message::header::ContentType,
@@ -87,7 +87,19 @@ fn auth_from_env() -> Result<Auth, Box<dyn Error>> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // The error's own text (`Display`): the server's reply and reason, the token
+    // endpoint's `AADSTS` code.
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("office365: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     letterhead::Config::from_env()?.install()?;
     let host = env::var("SMTP_HOST").unwrap_or_else(|_| "smtp.office365.com".into());
     let port: u16 = match env::var("SMTP_PORT") {

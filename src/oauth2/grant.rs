@@ -30,7 +30,18 @@ use super::{http::Endpoint, source::AccessToken, Error};
 /// ```
 pub trait Grant: fmt::Debug + Send + Sync + 'static {
     /// A new token.
+    ///
+    /// It must bound its own time, as the grants here do (30 seconds by default): while it
+    /// runs, everyone who needs a token waits for it.
     fn fetch(&self) -> Result<AccessToken, Error>;
+}
+
+/// A grant the application keeps a handle on, to read its state (the rotated refresh token
+/// of a [`RefreshToken`]).
+impl<G: Grant> Grant for std::sync::Arc<G> {
+    fn fetch(&self) -> Result<AccessToken, Error> {
+        (**self).fetch()
+    }
 }
 
 /// The Microsoft identity platform's v2 token endpoint of `tenant`.
@@ -175,16 +186,20 @@ impl Grant for ClientCredentials {
 
 /// The refresh-token grant (RFC 6749 section 6): a user's token, from the refresh token the
 /// user's consent produced once (Gmail; Microsoft for a signed-in user). When the endpoint
-/// hands out a new refresh token, the grant uses it from then on (in memory: store it with
-/// [`refresh_token`](RefreshToken::refresh_token) if the process must survive a restart).
+/// hands out a new refresh token, the grant uses it from then on. That is in memory: to
+/// store it across restarts, keep the grant in an `Arc`, give the `TokenSource` a clone,
+/// and read [`refresh_token`](RefreshToken::refresh_token) from yours.
 ///
 /// ```
+/// use std::sync::Arc;
 /// use letterhead::oauth2::{RefreshToken, TokenSource};
 ///
-/// let grant = RefreshToken::microsoft("common", "client-id", "0.AXo...")?;
+/// let grant = Arc::new(RefreshToken::microsoft("common", "client-id", "0.AXo...")?);
 /// assert_eq!(grant.url(), "https://login.microsoftonline.com/common/oauth2/v2.0/token");
-/// let tokens = TokenSource::new(grant);
-/// # let _ = tokens;
+/// let tokens = TokenSource::new(grant.clone());
+/// // ... later, to save for the next start:
+/// let current = grant.refresh_token();
+/// # let _ = (tokens, current);
 /// # Ok::<(), letterhead::oauth2::Error>(())
 /// ```
 pub struct RefreshToken {

@@ -8,11 +8,15 @@ use super::{source::AccessToken, Error};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// A token response is a few kilobytes; more is not one.
 const MAX_BODY: u64 = 1 << 20;
+/// The longest `expires_in` taken, in seconds (ten years).
+const MAX_LIFETIME: u64 = 10 * 365 * 24 * 3600;
 
 /// A token endpoint: its URL (`https`, or `http` on a loopback address) and timeout.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
     url: String,
+    /// `https` (else `http` on loopback), from the parsed URL, whatever its case.
+    https: bool,
     timeout: Duration,
 }
 
@@ -32,6 +36,7 @@ impl Endpoint {
             Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
             None => false,
         };
+        let https = parsed.scheme() == "https";
         match parsed.scheme() {
             "https" => {}
             "http" if loopback => {}
@@ -50,6 +55,7 @@ impl Endpoint {
         }
         Ok(Endpoint {
             url,
+            https,
             timeout: DEFAULT_TIMEOUT,
         })
     }
@@ -74,8 +80,14 @@ impl Endpoint {
             .http_status_as_error(false)
             // A redirect would carry the client secret elsewhere.
             .max_redirects(0);
-        if self.url.starts_with("https:") {
+        if self.https {
+            // A proxy from the environment (HTTPS_PROXY, ALL_PROXY) is used: ureq tunnels
+            // through it with CONNECT, and TLS runs end to end.
             config = tls::apply(config).map_err(|e| unreachable(e.to_owned()))?;
+        } else {
+            // Plain http is for loopback only, and stays there: a proxy would carry the
+            // secret in the clear to another machine.
+            config = config.proxy(None);
         }
         let agent: ureq::Agent = config.build().into();
         let mut response = agent
@@ -89,7 +101,10 @@ impl Endpoint {
             .with_config()
             .limit(MAX_BODY)
             .read_to_string()
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|e| Error::BadResponse {
+                url: self.url.clone(),
+                reason: format!("HTTP {status}, a body that cannot be read: {e}"),
+            })?;
         self.answer(status, &body)
     }
 
@@ -103,20 +118,23 @@ impl Endpoint {
                 .map(str::to_owned)
                 .filter(|s| !s.is_empty())
         };
+        // What the endpoint says goes into messages that end up in logs: one line, bounded.
+        let shown = |name: &str| field(name).map(|text| start_of(&text));
         if !(200..300).contains(&status) {
             return Err(Error::Refused {
                 url: self.url.clone(),
                 status,
-                error: field("error").unwrap_or_else(|| start_of(body)),
-                description: field("error_description"),
+                error: shown("error").unwrap_or_else(|| start_of(body)),
+                description: shown("error_description"),
             });
         }
         let bad = |reason: &str| Error::BadResponse {
             url: self.url.clone(),
             reason: reason.to_owned(),
         };
+        // A 2xx body may hold a token in another form (`access_token=...`): never quoted.
         if json.is_none() {
-            return Err(bad(&format!("not JSON: {}", start_of(body))));
+            return Err(bad(&format!("not JSON ({} bytes)", body.len())));
         }
         let token = field("access_token").ok_or_else(|| bad("no access_token"))?;
         if let Some(kind) = field("token_type") {
@@ -129,12 +147,19 @@ impl Endpoint {
                 "the access_token has characters a Bearer token cannot have (RFC 6750 b64token)",
             ));
         }
-        // A number (RFC 6749), or a string of digits (Microsoft's v1 endpoint).
+        // A number (RFC 6749; `3600.0` too), or a string of digits (Microsoft's v1
+        // endpoint); `null` is no expiry given. Up to ten years: more is not a lifetime.
         let expires_in = match json.as_ref().and_then(|j| j.get("expires_in")) {
-            None => None,
+            None | Some(serde_json::Value::Null) => None,
             Some(v) => Some(
                 v.as_u64()
+                    .or_else(|| {
+                        v.as_f64()
+                            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                            .map(|f| f as u64)
+                    })
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .filter(|&secs| secs <= MAX_LIFETIME)
                     .ok_or_else(|| bad(&format!("expires_in {v} is not a number of seconds")))?,
             ),
         };
@@ -332,9 +357,52 @@ mod tests {
             (r#"{"access_token":"a\r\nBcc: x"}"#, "b64token"),
             (r#"{"access_token":"t","expires_in":-1}"#, "expires_in"),
             ("ok", "not JSON"),
+            (
+                r#"{"access_token":"t","expires_in":18446744073709551615}"#,
+                "expires_in",
+            ),
         ] {
             let e = endpoint().answer(200, body).err().unwrap();
             assert!(e.to_string().contains(why), "{body}: {e}");
         }
+        for (expires_in, known) in [("null", false), ("3600.0", true), ("\"60\"", true)] {
+            let body = format!(r#"{{"access_token":"t","expires_in":{expires_in}}}"#);
+            let a = endpoint().answer(200, &body).unwrap();
+            assert_eq!(a.token.expires_at().is_some(), known, "{body}");
+        }
+    }
+
+    #[test]
+    fn what_an_error_quotes() {
+        // A 2xx body that is not JSON may be a token in another form: not quoted.
+        let e = endpoint()
+            .answer(200, "access_token=eyJsecret&expires_in=3600")
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("eyJsecret"), "{e}");
+        // Microsoft's descriptions hold line breaks (Trace ID, Correlation ID): one line.
+        let e = endpoint()
+            .answer(
+                400,
+                r#"{"error":"invalid_scope","error_description":"AADSTS70011: bad.\r\nTrace ID: 1\r\nCorrelation ID: 2"}"#,
+            )
+            .err()
+            .unwrap();
+        let shown = e.to_string();
+        assert!(!shown.contains(['\r', '\n']), "{shown:?}");
+        assert!(
+            shown.contains("AADSTS70011: bad.  Trace ID: 1"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn the_scheme_is_read_whatever_its_case() {
+        assert!(
+            Endpoint::new("HTTPS://login.example/t".into())
+                .unwrap()
+                .https
+        );
+        assert!(!Endpoint::new("HTTP://127.0.0.1/t".into()).unwrap().https);
     }
 }

@@ -147,6 +147,32 @@ impl Error {
         Error::Other(reason.to_string())
     }
 
+    /// Whether asking again later could succeed: the endpoint could not be reached or
+    /// timed out, or answered `429`, a `5xx` or `temporarily_unavailable`. The retry
+    /// wrapper ([`Retry`](crate::transport::retry::Retry)) retries such a send.
+    ///
+    /// ```
+    /// use letterhead::oauth2::Error;
+    ///
+    /// let busy = Error::Refused {
+    ///     url: "https://login.example/token".into(),
+    ///     status: 503,
+    ///     error: "temporarily_unavailable".into(),
+    ///     description: None,
+    /// };
+    /// assert!(busy.is_transient());
+    /// assert!(!Error::other("the vault is sealed").is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unreachable { .. } => true,
+            Error::Refused { status, error, .. } => {
+                *status == 429 || (500..600).contains(status) || error == "temporarily_unavailable"
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn setting(setting: &'static str, reason: impl Into<String>) -> Error {
         Error::Setting {
             setting,

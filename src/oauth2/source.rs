@@ -39,13 +39,13 @@ pub struct AccessToken {
 
 impl AccessToken {
     /// A token that expires `expires_in` from now (`None`: its expiry is not known; it is
-    /// used until a server refuses it).
+    /// used until a server refuses it; so is one too far away for an `Instant`).
     pub fn new(secret: impl Into<String>, expires_in: Option<Duration>) -> AccessToken {
         let obtained = Instant::now();
         AccessToken {
             secret: secret.into(),
             obtained,
-            expires_at: expires_in.map(|d| obtained + d),
+            expires_at: expires_in.and_then(|d| obtained.checked_add(d)),
         }
     }
 
@@ -266,7 +266,19 @@ impl TokenSource {
     fn fetch(&self) -> Result<AccessToken, Error> {
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.shared.grant.fetch()))
-                .unwrap_or_else(|_| Err(Error::other("the token grant panicked")));
+                .unwrap_or_else(|_| Err(Error::other("the token grant panicked")))
+                .and_then(|token| {
+                    // An application's grant too: nothing else can go after `Bearer ` (and
+                    // into the SASL message), so such a token is never cached.
+                    if super::is_b64token(token.secret()) {
+                        Ok(token)
+                    } else {
+                        Err(Error::other(
+                            "the grant's access token has characters a Bearer token cannot \
+                             have (RFC 6750 b64token)",
+                        ))
+                    }
+                });
         self.finish(outcome.clone());
         outcome
     }
@@ -366,7 +378,7 @@ mod tests {
         }
     }
 
-    impl Grant for Arc<Counting> {
+    impl Grant for Counting {
         fn fetch(&self) -> Result<AccessToken, Error> {
             let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
             thread::sleep(self.delay);
@@ -525,6 +537,17 @@ mod tests {
         tokens.refused(&first);
         assert_eq!(tokens.token_blocking().unwrap().secret(), "t2");
         assert_eq!(fetches(&grant), 2);
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_sent_is_an_error_not_cached() {
+        let tokens = TokenSource::fixed("a b");
+        let e = tokens.token_blocking().unwrap_err();
+        assert!(e.to_string().contains("b64token"), "{e}");
+        assert!(tokens.lock().token.is_none());
+        // An expiry past what an Instant holds is no expiry, not a panic.
+        let far = AccessToken::new("t", Some(Duration::MAX));
+        assert_eq!(far.expires_at(), None);
     }
 
     #[test]

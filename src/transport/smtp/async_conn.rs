@@ -146,12 +146,20 @@ pub(crate) async fn open<E: Executor>(
     #[cfg(feature = "oauth2")]
     if let Some((user, tokens)) = &info.oauth2 {
         // A refused token is dropped and the connection opened once more with a new one.
-        let mut refused = false;
+        let mut retried = false;
+        let mut refusal: Option<(String, Error)> = None;
         loop {
             let token = bounded::<E, _, _>(Step::Token, limits, async {
                 tokens.token().await.map_err(Error::token)
             })
             .await?;
+            if let Some((refused, e)) = refusal.take() {
+                if refused == token.secret() {
+                    // The grant has no other token (a fixed one): the refusal stands.
+                    return Err(e);
+                }
+                retried = true;
+            }
             let mut conn = connect::<E>(info, limits).await?;
             match bounded::<E, _, _>(
                 Step::Auth,
@@ -164,11 +172,11 @@ pub(crate) async fn open<E: Executor>(
                 Err(e) if e.is_refused() => {
                     // Never again, on this connection or the next.
                     tokens.refused(&token);
-                    if refused {
+                    if retried {
                         return Err(e);
                     }
-                    refused = true;
                     conn.quit::<E>(limits).await;
+                    refusal = Some((token.secret().to_owned(), e));
                 }
                 Err(e) => return Err(e),
             }

@@ -400,7 +400,8 @@ impl Error {
     }
 
     /// Whether a later attempt on a new connection could succeed: a 4xx reply, a timeout,
-    /// a lost or refused connection. Used by the retry wrapper.
+    /// a lost or refused connection, a token endpoint that was down or busy. Used by the
+    /// retry wrapper.
     pub(crate) fn is_connection_failure(&self) -> bool {
         if self.inner.lost {
             return true;
@@ -411,6 +412,9 @@ impl Error {
                 e.to_string() == "response error: incomplete response"
             }
             Kind::Timeout | Kind::Network | Kind::Connection => true,
+            // No token yet: the endpoint was down or busy.
+            #[cfg(feature = "oauth2")]
+            Kind::Token(e) => e.is_transient(),
             Kind::Lettre(e) => {
                 !(e.is_client()
                     || e.is_permanent()
@@ -493,6 +497,9 @@ impl fmt::Debug for Error {
         }
         if self.inner.unknown {
             builder.field("delivery", &"unknown");
+        }
+        if let Some(reason) = &self.inner.reason {
+            builder.field("reason", reason);
         }
         if let Some(source) = &self.inner.source {
             builder.field("source", source);

@@ -32,7 +32,7 @@ impl Limits {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct SmtpInfo {
     pub(crate) hello_name: ClientId,
     pub(crate) server: String,
@@ -45,6 +45,25 @@ pub(crate) struct SmtpInfo {
     /// instead of `credentials`.
     #[cfg(feature = "oauth2")]
     pub(crate) oauth2: Option<(String, crate::oauth2::TokenSource)>,
+}
+
+/// lettre's fields as lettre shows them, then `oauth2` where it is set.
+impl std::fmt::Debug for SmtpInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut info = f.debug_struct("SmtpInfo");
+        info.field("hello_name", &self.hello_name)
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("authentication", &self.authentication)
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout);
+        #[cfg(feature = "oauth2")]
+        if let Some(oauth2) = &self.oauth2 {
+            info.field("oauth2", oauth2);
+        }
+        info.finish()
+    }
 }
 
 impl SmtpInfo {

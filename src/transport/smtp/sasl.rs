@@ -138,14 +138,18 @@ impl Exchange {
     pub(crate) fn next(&mut self, reply: Result<Response, Error>) -> Result<Option<String>, Error> {
         let stage = std::mem::replace(&mut self.stage, Stage::Response);
         let reply = match (reply, stage) {
-            (Err(e), Stage::Abort(reason)) => return Err(e.refused(Some(reason))),
+            // The server's refusal (535, ...) carries the challenge's reason; a lost
+            // connection or a timeout is not a refusal of the token.
+            (Err(e), Stage::Abort(reason)) if e.status().is_some() => {
+                return Err(e.refused(Some(reason).filter(|r| !r.is_empty())))
+            }
             (Err(e), _) => return Err(e),
             (Ok(r), Stage::Abort(reason)) => {
                 return Err(Error::response(format!(
                     "the server answered the end of an OAuth2 error challenge with {}",
                     r.code()
                 ))
-                .refused(Some(reason)))
+                .refused(Some(reason).filter(|r| !r.is_empty())))
             }
             (Ok(r), Stage::Command) if !self.inline() => {
                 return if r.has_code(334) {

@@ -265,21 +265,29 @@ impl Worker<'_> {
         #[cfg(feature = "oauth2")]
         if let Some((user, tokens)) = &info.oauth2 {
             // A refused token is dropped and the connection opened once more with a new one.
-            let mut refused = false;
+            let mut retried = false;
+            let mut refusal: Option<(String, Error)> = None;
             loop {
                 record(self.progress, Step::Token, limits.deadline());
                 let token = tokens.token_blocking().map_err(Error::token)?;
+                if let Some((refused, e)) = refusal.take() {
+                    if refused == token.secret() {
+                        // The grant has no other token (a fixed one): the refusal stands.
+                        return Err(e);
+                    }
+                    retried = true;
+                }
                 let mut conn = self.connect(info, limits)?;
                 match self.oauth2(&mut conn, limits, info, user, token.secret()) {
                     Ok(()) => return Ok(conn),
                     Err(e) if e.is_refused() => {
                         // Never again, on this connection or the next.
                         tokens.refused(&token);
-                        if refused {
+                        if retried {
                             return Err(e);
                         }
-                        refused = true;
                         let _ = self.step(&mut conn, Step::Quit, limits, |c| c.quit());
+                        refusal = Some((token.secret().to_owned(), e));
                     }
                     Err(e) => return Err(e),
                 }
