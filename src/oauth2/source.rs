@@ -397,6 +397,14 @@ mod tests {
         (TokenSource::new(grant.clone()), grant)
     }
 
+    /// One executor thread, with timers.
+    fn current_thread() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
     fn fetches(grant: &Counting) -> usize {
         grant.fetches.load(Ordering::SeqCst)
     }
@@ -460,10 +468,7 @@ mod tests {
         });
         // One executor thread: the fetch must not block it, or the timer below could not
         // run while it is in flight.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
+        let runtime = current_thread();
         let (got, ticked) = runtime.block_on(async {
             let tasks: Vec<_> = (0..16).map(|_| tokio::spawn(tokens.token())).collect();
             let started = Instant::now();
@@ -511,10 +516,7 @@ mod tests {
         });
         let err = tokens.token_blocking().unwrap_err();
         assert_eq!(err.to_string(), "the token grant panicked");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
+        let runtime = current_thread();
         let outcome = runtime.block_on(async {
             tokio::time::timeout(Duration::from_secs(10), tokens.token()).await
         });

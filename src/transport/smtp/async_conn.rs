@@ -146,20 +146,13 @@ pub(crate) async fn open<E: Executor>(
     #[cfg(feature = "oauth2")]
     if let Some((user, tokens)) = &info.oauth2 {
         // A refused token is dropped and the connection opened once more with a new one.
-        let mut retried = false;
-        let mut refusal: Option<(String, Error)> = None;
+        let mut refusals = super::sasl::Refusals::default();
         loop {
             let token = bounded::<E, _, _>(Step::Token, limits, async {
                 tokens.token().await.map_err(Error::token)
             })
             .await?;
-            if let Some((refused, e)) = refusal.take() {
-                if refused == token.secret() {
-                    // The grant has no other token (a fixed one): the refusal stands.
-                    return Err(e);
-                }
-                retried = true;
-            }
+            refusals.check(&token)?;
             let mut conn = connect::<E>(info, limits).await?;
             match bounded::<E, _, _>(
                 Step::Auth,
@@ -170,13 +163,8 @@ pub(crate) async fn open<E: Executor>(
             {
                 Ok(()) => return Ok(conn),
                 Err(e) if e.is_refused() => {
-                    // Never again, on this connection or the next.
-                    tokens.refused(&token);
-                    if retried {
-                        return Err(e);
-                    }
+                    refusals.refused(tokens, &token, e)?;
                     conn.quit::<E>(limits).await;
-                    refusal = Some((token.secret().to_owned(), e));
                 }
                 Err(e) => return Err(e),
             }

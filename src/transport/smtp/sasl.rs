@@ -5,7 +5,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use lettre::transport::smtp::response::Response;
 
 use super::Error;
-use crate::oauth2::is_b64token;
+use crate::oauth2::{is_b64token, AccessToken, TokenSource};
 
 /// RFC 5321 section 4.5.3.1.4: a command line is at most 512 octets with its CRLF. An
 /// `AUTH` whose initial response would be longer goes without it (RFC 4954 section 4) and
@@ -76,6 +76,46 @@ impl Mechanism {
                 names.join(" ")
             )
         }))
+    }
+}
+
+/// The transports' rule for tokens the server refuses: the token leaves the cache and the
+/// connection is opened once more with a new one, not at all when the grant hands out the
+/// same token again (a fixed one). One per `open`.
+#[derive(Debug, Default)]
+pub(crate) struct Refusals {
+    retried: bool,
+    /// The refused token's secret, and the server's refusal.
+    last: Option<(String, Error)>,
+}
+
+impl Refusals {
+    /// Before a connection with `token`: the standing refusal if it is the one refused.
+    pub(crate) fn check(&mut self, token: &AccessToken) -> Result<(), Error> {
+        if let Some((refused, e)) = self.last.take() {
+            if refused == token.secret() {
+                return Err(e);
+            }
+            self.retried = true;
+        }
+        Ok(())
+    }
+
+    /// The server refused `token` with `e`: `Ok` to close this connection and go again,
+    /// `e` after the second refusal.
+    pub(crate) fn refused(
+        &mut self,
+        tokens: &TokenSource,
+        token: &AccessToken,
+        e: Error,
+    ) -> Result<(), Error> {
+        // Never again, on this connection or the next.
+        tokens.refused(token);
+        if self.retried {
+            return Err(e);
+        }
+        self.last = Some((token.secret().to_owned(), e));
+        Ok(())
     }
 }
 
@@ -231,6 +271,34 @@ mod tests {
 
     fn reply(s: &str) -> Response {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn refusals_try_once_more_with_another_token_only() {
+        // A fixed token comes back the same: the first refusal stands, no second try.
+        let tokens = TokenSource::fixed("t1");
+        let t1 = tokens.token_blocking().unwrap();
+        let mut refusals = Refusals::default();
+        refusals.check(&t1).unwrap();
+        refusals
+            .refused(&tokens, &t1, Error::client("first refusal"))
+            .unwrap();
+        let again = tokens.token_blocking().unwrap();
+        assert_eq!(again, t1);
+        let e = refusals.check(&again).unwrap_err();
+        assert!(e.to_string().contains("first refusal"), "{e}");
+
+        // Another token: one more try, and its refusal is the error.
+        let mut refusals = Refusals::default();
+        refusals
+            .refused(&tokens, &t1, Error::client("first refusal"))
+            .unwrap();
+        let t2 = AccessToken::new("t2", None);
+        refusals.check(&t2).unwrap();
+        let e = refusals
+            .refused(&tokens, &t2, Error::client("second refusal"))
+            .unwrap_err();
+        assert!(e.to_string().contains("second refusal"), "{e}");
     }
 
     use lettre::transport::smtp::authentication::Mechanism as Chosen;

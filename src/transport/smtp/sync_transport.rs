@@ -265,29 +265,17 @@ impl Worker<'_> {
         #[cfg(feature = "oauth2")]
         if let Some((user, tokens)) = &info.oauth2 {
             // A refused token is dropped and the connection opened once more with a new one.
-            let mut retried = false;
-            let mut refusal: Option<(String, Error)> = None;
+            let mut refusals = super::sasl::Refusals::default();
             loop {
                 record(self.progress, Step::Token, limits.deadline());
                 let token = tokens.token_blocking().map_err(Error::token)?;
-                if let Some((refused, e)) = refusal.take() {
-                    if refused == token.secret() {
-                        // The grant has no other token (a fixed one): the refusal stands.
-                        return Err(e);
-                    }
-                    retried = true;
-                }
+                refusals.check(&token)?;
                 let mut conn = self.connect(info, limits)?;
                 match self.oauth2(&mut conn, limits, info, user, token.secret()) {
                     Ok(()) => return Ok(conn),
                     Err(e) if e.is_refused() => {
-                        // Never again, on this connection or the next.
-                        tokens.refused(&token);
-                        if retried {
-                            return Err(e);
-                        }
+                        refusals.refused(tokens, &token, e)?;
                         let _ = self.step(&mut conn, Step::Quit, limits, |c| c.quit());
-                        refusal = Some((token.secret().to_owned(), e));
                     }
                     Err(e) => return Err(e),
                 }
